@@ -1,0 +1,31 @@
+//! Pulso's schema, one migration per layer of the data flow (DOMAIN.md §5–§9):
+//! control → raw → aux → mart, then the optional TimescaleDB upgrade.
+//!
+//! Every migration runs on PostgreSQL and SQLite and has a working `down`.
+
+pub use sea_orm_migration::prelude::*;
+
+mod holidays;
+mod m20261123_000001_control_tables;
+mod m20261123_000002_raw_tables;
+mod m20261123_000003_aux_tables;
+mod m20261123_000004_mart_tables;
+mod m20261123_000005_timescale;
+mod table_ext;
+
+pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261123_000001_control_tables::Migration),
+            Box::new(m20261123_000002_raw_tables::Migration),
+            Box::new(m20261123_000003_aux_tables::Migration),
+            Box::new(m20261123_000004_mart_tables::Migration),
+            Box::new(m20261123_000005_timescale::Migration),
+        ]
+    }
+}

@@ -1,0 +1,150 @@
+//! The `pulso` command line: what each subcommand does, in one place.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Parser, Subcommand};
+use migration::{Migrator, MigratorTrait};
+
+use crate::{
+    Error,
+    config::{Config, LogFormat, Overrides},
+    database,
+    serve::{Application, shutdown_signal},
+};
+
+/// Pulso: the backend of the collections-operations dashboard (BigQuery → ETL → marts → GraphQL).
+///
+/// With no command, `pulso` runs `serve`. Configuration layers, later winning: built-in defaults
+/// (embedded SQLite, in-process cache) < pulso.toml < DATABASE_URL / REDIS_URL < PULSO_SECTION__KEY
+/// environment variables < these flags. A .env file in the working directory is read first.
+#[derive(Debug, Parser)]
+#[command(name = "pulso", version, about, long_about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Configuration file [default: ./pulso.toml when present; or $PULSO_CONFIG]
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+
+    /// Log level or filter, e.g. `debug` or `pulso=debug,sqlx=warn` [default: info]
+    #[arg(long, global = true, value_name = "LEVEL")]
+    pub log_level: Option<String>,
+
+    /// Log line format [default: pretty]
+    #[arg(long, global = true, value_enum)]
+    pub log_format: Option<LogFormat>,
+
+    /// Database URL: sqlite://PATH?mode=rwc or postgres://USER@HOST:PORT/DB [default: sqlite://pulso.db?mode=rwc]
+    #[arg(long, global = true, value_name = "URL")]
+    pub database_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the HTTP service: /health, /ready (the default command)
+    Serve(ServeArgs),
+    /// Manage the database schema
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+    /// Print the effective configuration as JSON, secrets redacted
+    Config,
+}
+
+#[derive(Debug, Default, clap::Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8000]
+    #[arg(long, value_name = "HOST:PORT")]
+    pub listen: Option<SocketAddr>,
+    /// Do not apply pending migrations on start
+    #[arg(long)]
+    pub no_migrate: bool,
+    /// Redis URL for the cache [default: in-process cache]
+    #[arg(long, value_name = "URL")]
+    pub redis_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Apply pending migrations
+    Up {
+        /// Apply only this many
+        #[arg(short = 'n', long)]
+        steps: Option<u32>,
+    },
+    /// Roll back applied migrations
+    Down {
+        /// How many to roll back
+        #[arg(short = 'n', long, default_value_t = 1)]
+        steps: u32,
+    },
+    /// List every migration and whether it is applied
+    Status,
+    /// Drop every table, then apply all migrations (destroys all data)
+    Fresh,
+}
+
+impl Cli {
+    /// The flags that take part in configuration.
+    pub fn overrides(&self) -> Overrides {
+        let serve = match &self.command {
+            Some(Command::Serve(args)) => Some(args),
+            _ => None,
+        };
+        Overrides {
+            config_file: self.config.clone(),
+            log_level: self.log_level.clone(),
+            log_format: self.log_format,
+            database_url: self.database_url.clone(),
+            redis_url: serve.and_then(|s| s.redis_url.clone()),
+            listen: serve.and_then(|s| s.listen),
+            auto_migrate: serve.filter(|s| s.no_migrate).map(|_| false),
+        }
+    }
+}
+
+/// Runs one command to completion.
+pub async fn run(command: Option<Command>, config: Config) -> Result<(), Error> {
+    match command.unwrap_or(Command::Serve(ServeArgs::default())) {
+        Command::Serve(_) => {
+            tracing::info!(
+                database = %config.database.url,
+                cache = config.cache.redis_url.as_ref().map_or("in-process".to_owned(), ToString::to_string),
+                "starting pulso"
+            );
+            Application::build(&config)
+                .await?
+                .run_until(shutdown_signal())
+                .await
+        }
+        Command::Migrate(command) => migrate(command, &config).await,
+        Command::Config => {
+            println!("{:#}", config.to_redacted_json());
+            Ok(())
+        }
+    }
+}
+
+async fn migrate(command: MigrateCommand, config: &Config) -> Result<(), Error> {
+    let db = database::connect(&config.database).await?;
+    match command {
+        MigrateCommand::Up { steps } => Migrator::up(&db, steps).await?,
+        MigrateCommand::Down { steps } => Migrator::down(&db, Some(steps)).await?,
+        MigrateCommand::Fresh => Migrator::fresh(&db).await?,
+        MigrateCommand::Status => {
+            for migration in Migrator::get_migration_with_status_read_only(&db).await? {
+                println!(
+                    "{:<8} {}",
+                    migration.status().to_string().to_lowercase(),
+                    migration.name()
+                );
+            }
+        }
+    }
+    if !matches!(command, MigrateCommand::Status) {
+        let state = database::migration_state(&db).await?;
+        println!("{} applied, {} pending", state.applied, state.pending);
+    }
+    db.close().await?;
+    Ok(())
+}

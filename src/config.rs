@@ -1,0 +1,390 @@
+//! One typed configuration, layered (later layers win):
+//! built-in defaults < `pulso.toml` < `DATABASE_URL` / `REDIS_URL` < `PULSO_SECTION__KEY`
+//! environment variables < command-line flags. `.env` is read into the environment by `main`.
+//!
+//! The defaults are the embedded mode: a SQLite file, the in-process cache, port 8000 on
+//! loopback. Secrets (passwords inside URLs) are redacted from every `Debug`/`Display`.
+
+use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use figment::{
+    Figment, Metadata,
+    providers::{Env, Format, Serialized, Toml},
+};
+use serde::{Deserialize, Serialize};
+
+/// Read when present; `--config` or `PULSO_CONFIG` name another file, which must then exist.
+pub const DEFAULT_CONFIG_FILE: &str = "pulso.toml";
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub database: DatabaseConfig,
+    pub cache: CacheConfig,
+    pub server: ServerConfig,
+    pub log: LogConfig,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    /// `sqlite://…` (embedded) or `postgres://…` (production).
+    pub url: SecretUrl,
+    pub max_connections: u32,
+    pub connect_timeout_secs: u64,
+    /// PostgreSQL `statement_timeout` for every connection of the pool.
+    pub statement_timeout_secs: u64,
+}
+
+impl Default for DatabaseConfig {
+    fn default() -> Self {
+        Self {
+            url: SecretUrl("sqlite://pulso.db?mode=rwc".into()),
+            max_connections: 10,
+            connect_timeout_secs: 10,
+            statement_timeout_secs: 60,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CacheConfig {
+    /// Redis for production; absent means the in-process cache.
+    pub redis_url: Option<SecretUrl>,
+    /// Upper bound of every cache call; a slower cache counts as unavailable.
+    pub timeout_ms: u64,
+}
+
+impl Default for CacheConfig {
+    fn default() -> Self {
+        Self {
+            redis_url: None,
+            timeout_ms: 250,
+        }
+    }
+}
+
+impl CacheConfig {
+    pub fn timeout(&self) -> Duration {
+        Duration::from_millis(self.timeout_ms)
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Apply pending migrations when `pulso serve` starts.
+    pub auto_migrate: bool,
+    /// How long in-flight requests may take to finish after SIGTERM / Ctrl-C.
+    pub shutdown_grace_secs: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
+            auto_migrate: true,
+            shutdown_grace_secs: 30,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    /// A level or a `tracing` filter directive.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+impl Default for LogConfig {
+    fn default() -> Self {
+        Self {
+            level: "info".into(),
+            format: LogFormat::Pretty,
+        }
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Pretty,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+/// A connection URL whose password never reaches logs, errors or `--help`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct SecretUrl(String);
+
+impl SecretUrl {
+    pub fn new(url: impl Into<String>) -> Self {
+        Self(url.into())
+    }
+
+    /// The full URL, password included: only for opening the connection.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    fn scheme(&self) -> Option<String> {
+        url::Url::parse(&self.0).ok().map(|u| u.scheme().to_owned())
+    }
+}
+
+impl fmt::Display for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match url::Url::parse(&self.0) {
+            Ok(mut url) if url.password().is_some() => {
+                let _ = url.set_password(Some("***"));
+                f.write_str(url.as_str())
+            }
+            Ok(_) => f.write_str(&self.0),
+            Err(_) => f.write_str("<unparsable URL>"),
+        }
+    }
+}
+
+impl fmt::Debug for SecretUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{self}\"")
+    }
+}
+
+/// Values given on the command line: the top layer.
+#[derive(Clone, Debug, Default)]
+pub struct Overrides {
+    pub config_file: Option<PathBuf>,
+    pub log_level: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub database_url: Option<String>,
+    pub redis_url: Option<String>,
+    pub listen: Option<SocketAddr>,
+    pub auto_migrate: Option<bool>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("invalid configuration: `{key}` {problem} (from {origin}); expected {expected}")]
+    Invalid {
+        key: String,
+        problem: String,
+        origin: String,
+        expected: &'static str,
+    },
+    #[error("configuration file {0} does not exist")]
+    MissingFile(PathBuf),
+}
+
+/// What each key accepts, for error messages.
+fn expected_form(key: &str) -> &'static str {
+    match key {
+        "database.url" => {
+            "a sqlite://PATH?mode=rwc or postgres://USER[:PASSWORD]@HOST:PORT/DATABASE URL"
+        }
+        "database.max_connections" => "a whole number from 1 to 1000",
+        "cache.redis_url" => "a redis://[:PASSWORD@]HOST:PORT[/DB] URL (unset: in-process cache)",
+        "cache.timeout_ms" => "a whole number of milliseconds",
+        "server.listen" => "HOST:PORT, such as 127.0.0.1:8000",
+        "server.auto_migrate" => "true or false",
+        "log.level" => "error, warn, info, debug, trace, or a filter such as pulso=debug,sqlx=warn",
+        "log.format" => "pretty or json",
+        key if key.ends_with("_secs") => "a whole number of seconds",
+        _ => "a key listed in the README's configuration table",
+    }
+}
+
+impl Config {
+    /// Loads every layer, then validates what serde cannot.
+    pub fn load(overrides: &Overrides) -> Result<Self, ConfigError> {
+        let figment = Self::figment(overrides)?;
+        let config: Self = figment
+            .extract()
+            .map_err(|e| invalid_from_figment(&figment, e))?;
+        config.validate(&figment)?;
+        Ok(config)
+    }
+
+    fn figment(overrides: &Overrides) -> Result<Figment, ConfigError> {
+        let named_file = overrides
+            .config_file
+            .clone()
+            .or_else(|| std::env::var_os("PULSO_CONFIG").map(PathBuf::from));
+        if let Some(path) = named_file.as_ref().filter(|p| !p.exists()) {
+            return Err(ConfigError::MissingFile(path.clone()));
+        }
+        let file = named_file.unwrap_or_else(|| DEFAULT_CONFIG_FILE.into());
+
+        let mut figment = Figment::from(Serialized::defaults(Config::default()));
+        if file.exists() {
+            figment = figment.merge(Toml::file_exact(file));
+        }
+        figment = figment
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(
+                Env::raw()
+                    .only(&["REDIS_URL"])
+                    .map(|_| "cache.redis_url".into()),
+            )
+            // Only PULSO_SECTION__KEY names are configuration; other PULSO_* variables
+            // (PULSO_CONFIG, test settings) are not.
+            .merge(
+                Env::prefixed("PULSO_")
+                    .filter(|key| key.as_str().contains("__"))
+                    .split("__"),
+            );
+        let flags: [(&str, Option<figment::value::Value>); 6] = [
+            ("log.level", overrides.log_level.clone().map(Into::into)),
+            (
+                "log.format",
+                overrides
+                    .log_format
+                    .map(|f| format!("{f:?}").to_lowercase().into()),
+            ),
+            (
+                "database.url",
+                overrides.database_url.clone().map(Into::into),
+            ),
+            (
+                "cache.redis_url",
+                overrides.redis_url.clone().map(Into::into),
+            ),
+            (
+                "server.listen",
+                overrides.listen.map(|a| a.to_string().into()),
+            ),
+            (
+                "server.auto_migrate",
+                overrides.auto_migrate.map(Into::into),
+            ),
+        ];
+        for (key, value) in flags {
+            if let Some(value) = value {
+                figment = figment.merge(Serialized::default(key, value));
+            }
+        }
+        Ok(figment)
+    }
+
+    fn validate(&self, figment: &Figment) -> Result<(), ConfigError> {
+        let invalid = |key: &str, problem: &str| ConfigError::Invalid {
+            key: key.into(),
+            problem: problem.into(),
+            origin: figment
+                .find_metadata(key)
+                .map(|m| origin(m, key))
+                .unwrap_or_else(|| "defaults".into()),
+            expected: expected_form(key),
+        };
+        match self.database.url.scheme().as_deref() {
+            Some("sqlite" | "postgres" | "postgresql") => {}
+            Some(_) => return Err(invalid("database.url", "names an unsupported database")),
+            None => return Err(invalid("database.url", "is not a URL")),
+        }
+        if !(1..=1000).contains(&self.database.max_connections) {
+            return Err(invalid("database.max_connections", "is out of range"));
+        }
+        if let Some(redis) = &self.cache.redis_url {
+            match redis.scheme().as_deref() {
+                Some("redis") => {}
+                Some(_) => return Err(invalid("cache.redis_url", "names an unsupported scheme")),
+                None => return Err(invalid("cache.redis_url", "is not a URL")),
+            }
+        }
+        if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
+            return Err(invalid("log.level", "is not a level or filter"));
+        }
+        Ok(())
+    }
+
+    /// The effective configuration with every secret redacted, for `pulso config`.
+    pub fn to_redacted_json(&self) -> serde_json::Value {
+        let mut shown = self.clone();
+        shown.database.url = SecretUrl(self.database.url.to_string());
+        shown.cache.redis_url = self
+            .cache
+            .redis_url
+            .as_ref()
+            .map(|u| SecretUrl(u.to_string()));
+        serde_json::to_value(shown).expect("the configuration serialises")
+    }
+}
+
+fn invalid_from_figment(figment: &Figment, error: figment::Error) -> ConfigError {
+    let key = error.path.join(".");
+    let origin = error
+        .metadata
+        .as_ref()
+        .or_else(|| figment.find_metadata(&key))
+        .map(|m| origin(m, &key))
+        .unwrap_or_else(|| "defaults".into());
+    // Unknown keys have no expected form of their own: name the key that was not understood.
+    let (key, problem) = match &error.kind {
+        figment::error::Kind::UnknownField(..) => (key, "is not a configuration key".to_owned()),
+        kind => (key, format!("is invalid: {kind}")),
+    };
+    let expected = expected_form(&key);
+    ConfigError::Invalid {
+        key,
+        problem,
+        origin,
+        expected,
+    }
+}
+
+/// Where a value came from, in the words a user would search for: the environment variable,
+/// the file, the command line or the defaults.
+fn origin(metadata: &Metadata, key: &str) -> String {
+    // `Serialized` providers are named after their value's type: flags are merged as single
+    // values, the defaults as a whole `Config`.
+    if metadata.name.ends_with("::Value") {
+        return "command-line flag".into();
+    }
+    if metadata.name.ends_with("::Config") {
+        return "defaults".into();
+    }
+    if metadata.name.contains("environment") {
+        let variable = match key {
+            _ if metadata.name.contains("PULSO_") => {
+                format!("PULSO_{}", key.replace('.', "__").to_uppercase())
+            }
+            "database.url" => "DATABASE_URL".into(),
+            _ => "REDIS_URL".into(),
+        };
+        return format!("environment variable {variable}");
+    }
+    match &metadata.source {
+        Some(source) => format!("{} {source}", metadata.name),
+        None => metadata.name.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_hide_their_password() {
+        let url = SecretUrl::new("postgres://pulso:s3cr3t@db:5432/pulso");
+        assert_eq!(url.to_string(), "postgres://pulso:***@db:5432/pulso");
+        assert!(!format!("{url:?}").contains("s3cr3t"));
+        assert_eq!(url.expose(), "postgres://pulso:s3cr3t@db:5432/pulso");
+    }
+
+    #[test]
+    fn defaults_are_the_embedded_mode() {
+        let config = Config::default();
+        assert_eq!(config.database.url.expose(), "sqlite://pulso.db?mode=rwc");
+        assert!(config.cache.redis_url.is_none());
+        assert_eq!(config.server.listen.to_string(), "127.0.0.1:8000");
+    }
+}

@@ -1,0 +1,57 @@
+//! Opening the database (SQLite file or PostgreSQL pool) and asking it about its schema.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait, TimescaleMode};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, sqlx::sqlite::SqliteJournalMode,
+};
+
+use crate::config::DatabaseConfig;
+
+/// Opens the pool. PostgreSQL connections carry the statement timeout; SQLite runs in WAL mode
+/// so the API keeps reading while the ETL writes.
+pub async fn connect(config: &DatabaseConfig) -> Result<DatabaseConnection, DbErr> {
+    let mut options = ConnectOptions::new(config.url.expose());
+    let statement_timeout = format!("{}s", config.statement_timeout_secs);
+    options
+        .max_connections(config.max_connections)
+        .connect_timeout(Duration::from_secs(config.connect_timeout_secs))
+        .acquire_timeout(Duration::from_secs(config.connect_timeout_secs))
+        .sqlx_logging(false)
+        .map_sqlx_postgres_opts(move |opts| {
+            opts.options([("statement_timeout", statement_timeout.as_str())])
+        })
+        .map_sqlx_sqlite_opts(|opts| {
+            opts.journal_mode(SqliteJournalMode::Wal)
+                .busy_timeout(Duration::from_secs(30))
+        });
+    Database::connect(options).await
+}
+
+/// `sqlite` or `postgres`, as readiness and the CLI report it.
+pub fn engine_name(db: &DatabaseConnection) -> &'static str {
+    match db.get_database_backend() {
+        DbBackend::Postgres => "postgres",
+        DbBackend::Sqlite => "sqlite",
+        _ => "unsupported",
+    }
+}
+
+/// Applied and pending migrations, read without creating anything.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MigrationState {
+    pub applied: usize,
+    pub pending: usize,
+}
+
+pub async fn migration_state(db: &DatabaseConnection) -> Result<MigrationState, DbErr> {
+    let applied = Migrator::get_applied_migrations_read_only(db).await?.len();
+    let pending = Migrator::get_pending_migrations_read_only(db).await?.len();
+    Ok(MigrationState { applied, pending })
+}
+
+/// The storage mode the TimescaleDB migration recorded; `None` before it ran.
+pub async fn timescale_mode(db: &DatabaseConnection) -> Result<Option<TimescaleMode>, DbErr> {
+    migration::recorded_mode(db).await
+}

@@ -1,0 +1,3 @@
+pub mod etl_execution_log;
+pub mod etl_watermarks;
+pub mod settings;

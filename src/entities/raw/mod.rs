@@ -1,0 +1,9 @@
+pub mod asignaciones;
+pub mod calendario;
+pub mod ejecutivos;
+pub mod homologacion_mibotair;
+pub mod homologacion_voicebot;
+pub mod mibotair_gestiones;
+pub mod pagos;
+pub mod trandeuda;
+pub mod voicebot_gestiones;

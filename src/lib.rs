@@ -1,0 +1,14 @@
+//! Pulso: BigQuery → incremental ETL → raw → aux → marts → GraphQL, for the collections
+//! (cobranzas) operations dashboard. See `README.md` for the data flow and `DOMAIN.md` for the
+//! tables and KPIs.
+
+pub mod cache;
+pub mod cli;
+pub mod config;
+pub mod database;
+pub mod entities;
+mod error;
+pub mod serve;
+pub mod telemetry;
+
+pub use error::Error;
