@@ -1,0 +1,9 @@
+//! Integration tests, in one binary so the crate links once. Every database test runs on both
+//! engines, against a database of its own (see `harness`).
+
+mod harness;
+
+mod cli;
+mod health;
+mod migrations;
+mod schema;

@@ -1,0 +1,108 @@
+//! The schema migrates up, all the way down, and up again on both engines.
+
+use migration::{Migrator, MigratorTrait, TimescaleMode};
+use pulso::database;
+use sea_orm::{ConnectionTrait, Statement};
+
+use crate::harness::{Engine, TestDb, on_both_engines, table_names};
+
+/// Every table of DOMAIN.md, plus the schema's own bookkeeping.
+const TABLES: [&str; 26] = [
+    "assignment_data",
+    "aux_calendario_habiles",
+    "aux_campana_dia",
+    "aux_cuenta_campana",
+    "aux_cuenta_estado_diario",
+    "aux_feriados",
+    "aux_gestion_cuenta",
+    "aux_gestiones",
+    "aux_pagos",
+    "dashboard_data",
+    "etl_execution_log",
+    "etl_watermarks",
+    "evolution_data",
+    "operation_data",
+    "productivity_data",
+    "pulso_settings",
+    "raw_asignaciones",
+    "raw_calendario",
+    "raw_ejecutivos",
+    "raw_homologacion_mibotair",
+    "raw_homologacion_voicebot",
+    "raw_mibotair_gestiones",
+    "raw_pagos",
+    "raw_trandeuda",
+    "raw_voicebot_gestiones",
+    "seaql_migrations",
+];
+
+on_both_engines!(up_down_up, holidays_are_seeded, timescale_mode_is_recorded);
+
+async fn up_down_up(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+
+    Migrator::up(&db, None).await.expect("up");
+    assert_eq!(table_names(&db).await, TABLES);
+    let state = database::migration_state(&db).await.unwrap();
+    assert_eq!((state.applied, state.pending), (5, 0));
+
+    Migrator::down(&db, None).await.expect("down to nothing");
+    assert_eq!(table_names(&db).await, ["seaql_migrations"]);
+    let state = database::migration_state(&db).await.unwrap();
+    assert_eq!((state.applied, state.pending), (0, 5));
+
+    Migrator::up(&db, None).await.expect("up again");
+    assert_eq!(table_names(&db).await, TABLES);
+}
+
+async fn holidays_are_seeded(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.expect("up");
+
+    let sql = "SELECT COUNT(*) AS n, MIN(fecha) AS first, MAX(fecha) AS last FROM aux_feriados";
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .expect("one row");
+    // 12 holidays a year (DOMAIN §2), seeded for 2024–2027.
+    assert_eq!(row.try_get::<i64>("", "n").unwrap(), 48);
+    let first: chrono::NaiveDate = row.try_get("", "first").unwrap();
+    let last: chrono::NaiveDate = row.try_get("", "last").unwrap();
+    assert_eq!(
+        (first.to_string(), last.to_string()),
+        ("2024-01-01".into(), "2027-12-25".into())
+    );
+}
+
+async fn timescale_mode_is_recorded(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    assert_eq!(
+        database::timescale_mode(&db).await.ok().flatten(),
+        None,
+        "nothing recorded before migrating"
+    );
+    Migrator::up(&db, None).await.expect("up");
+
+    let mode = database::timescale_mode(&db).await.unwrap();
+    let expected = match engine {
+        Engine::Sqlite => TimescaleMode::NotApplicable,
+        // The CI server is plain PostgreSQL 15; with the extension preloaded this reads Hypertables.
+        Engine::Postgres if timescale_available(&db).await => TimescaleMode::Hypertables,
+        Engine::Postgres => TimescaleMode::Plain,
+    };
+    assert_eq!(mode, Some(expected));
+}
+
+async fn timescale_available(db: &sea_orm::DatabaseConnection) -> bool {
+    let sql = "SELECT COUNT(*) AS n FROM pg_extension WHERE extname = 'timescaledb'";
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap()
+        .expect("one row");
+    row.try_get::<i64>("", "n").unwrap() == 1
+}
