@@ -8,7 +8,10 @@ pub mod config;
 pub mod database;
 pub mod entities;
 mod error;
+pub mod lima;
 pub mod serve;
+pub mod source;
+pub mod tables;
 pub mod telemetry;
 
 pub use error::Error;

@@ -1,0 +1,1 @@
+//! BigQuery source (in progress).

@@ -1,0 +1,106 @@
+//! Where raw rows come from: BigQuery in production, the deterministic synthetic generator in the
+//! embedded mode and in tests. Both deliver the same typed cells for the same data, so the shared
+//! normaliser turns either into identical raw tables.
+
+pub mod bigquery;
+pub mod synthetic;
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use tokio::sync::mpsc;
+
+use crate::{lima, tables::TableSpec};
+
+/// A value as a source delivers it, typed like BigQuery's column types.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Cell {
+    Null,
+    Int(i64),
+    Float(f64),
+    Numeric(Decimal),
+    Text(String),
+    Bool(bool),
+    Date(NaiveDate),
+    /// Zone-less (BigQuery DATETIME): a Lima civil time.
+    DateTime(NaiveDateTime),
+    Timestamp(DateTime<Utc>),
+}
+
+impl Cell {
+    /// The instant an incremental-column value stands for: DATE values at 00:00 Lima, DATETIME
+    /// values as Lima civil times (DOMAIN §6, §13.3).
+    pub fn instant(&self) -> Option<DateTime<Utc>> {
+        match self {
+            Self::Date(date) => Some(lima::start_of_day(*date)),
+            Self::DateTime(civil) => Some(lima::civil_to_utc(*civil)),
+            Self::Timestamp(instant) => Some(*instant),
+            _ => None,
+        }
+    }
+}
+
+/// One source row: cells in the order of the table's catalogue columns.
+pub type Row = Vec<Cell>;
+
+/// Which rows to read, on the incremental column: `from <= value < until`. Full-refresh
+/// tables read everything.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct ReadRange {
+    pub from: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+}
+
+impl ReadRange {
+    pub fn contains(&self, instant: DateTime<Utc>) -> bool {
+        self.from.is_none_or(|from| instant >= from)
+            && self.until.is_none_or(|until| instant < until)
+    }
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum SourceError {
+    /// Worth retrying: network trouble, timeouts, rate limits, server errors.
+    #[error("{0}")]
+    Transient(String),
+    /// Retrying cannot help: authentication, permissions, a bad query or table.
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// Pages of rows in the table's read order, produced ahead by a background task into a bounded
+/// channel: extraction overlaps loading while at most a few pages wait in memory. Dropping the
+/// reader stops the producer.
+pub struct Pages(mpsc::Receiver<Result<Vec<Row>, SourceError>>);
+
+/// How many produced pages may wait for the loader.
+const PAGES_AHEAD: usize = 2;
+
+impl Pages {
+    /// A reader and the sender its producer writes into.
+    pub fn channel() -> (mpsc::Sender<Result<Vec<Row>, SourceError>>, Self) {
+        let (sender, receiver) = mpsc::channel(PAGES_AHEAD);
+        (sender, Self(receiver))
+    }
+
+    pub async fn next(&mut self) -> Option<Result<Vec<Row>, SourceError>> {
+        self.0.recv().await
+    }
+}
+
+#[async_trait::async_trait]
+pub trait Source: Send + Sync {
+    /// `synthetic` or `bigquery`.
+    fn kind(&self) -> &'static str;
+
+    /// The rows of `table` within `range`, in the table's read order (`TableSpec::order_by`),
+    /// `page_size` rows a page. Errors that stop the read arrive as the last page.
+    async fn read(
+        &self,
+        table: &'static TableSpec,
+        range: ReadRange,
+        page_size: usize,
+    ) -> Result<Pages, SourceError>;
+
+    /// What `read` will ask the source, for the execution log (the SQL, for BigQuery).
+    fn describe(&self, table: &'static TableSpec, range: ReadRange) -> String;
+}

@@ -1,0 +1,1 @@
+//! Synthetic source (in progress).
