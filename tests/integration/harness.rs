@@ -5,6 +5,7 @@
 
 use std::net::SocketAddr;
 
+use migration::MigratorTrait;
 use pulso::{
     config::{Config, SecretUrl},
     serve::Application,
@@ -115,6 +116,16 @@ async fn admin_execute(sql: &str) {
         .await
         .unwrap_or_else(|e| panic!("{sql}: {e}"));
     admin.close().await.expect("close admin connection");
+}
+
+/// A fresh database with every migration applied, and a connection to it.
+pub async fn migrated_db(engine: Engine) -> (TestDb, DatabaseConnection) {
+    let db = TestDb::create(engine).await;
+    let connection = db.connect().await;
+    migration::Migrator::up(&connection, None)
+        .await
+        .expect("migrations apply");
+    (db, connection)
 }
 
 /// The configuration a test app starts from: its own database, port 0, in-process cache.

@@ -5,5 +5,6 @@ mod harness;
 
 mod cli;
 mod health;
+mod load;
 mod migrations;
 mod schema;
