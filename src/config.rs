@@ -5,7 +5,9 @@
 //! The defaults are the embedded mode: a SQLite file, the in-process cache, port 8000 on
 //! loopback. Secrets (passwords inside URLs) are redacted from every `Debug`/`Display`.
 
-use std::{fmt, net::SocketAddr, path::PathBuf, time::Duration};
+use std::{collections::BTreeMap, fmt, net::SocketAddr, path::PathBuf, time::Duration};
+
+use chrono::{DateTime, NaiveDate, Utc};
 
 use figment::{
     Figment, Metadata,
@@ -23,6 +25,8 @@ pub struct Config {
     pub cache: CacheConfig,
     pub server: ServerConfig,
     pub log: LogConfig,
+    pub source: SourceConfig,
+    pub etl: EtlConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -117,6 +121,120 @@ pub enum LogFormat {
     Json,
 }
 
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SourceConfig {
+    pub kind: SourceKind,
+    pub synthetic: SyntheticConfig,
+    pub bigquery: BigQueryConfig,
+}
+
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SourceKind {
+    /// The built-in deterministic generator (DOMAIN §11).
+    #[default]
+    Synthetic,
+    BigQuery,
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SyntheticConfig {
+    pub seed: u64,
+    /// First month with campaigns; unset: two months before the current one, so the embedded
+    /// dashboard always shows recent data.
+    pub start: Option<NaiveDate>,
+    pub months: u32,
+    pub accounts_per_month: u32,
+    /// The source's clock: rows dated after it do not exist yet. Unset: now.
+    pub as_of: Option<DateTime<Utc>>,
+}
+
+impl Default for SyntheticConfig {
+    fn default() -> Self {
+        Self {
+            seed: 42,
+            start: None,
+            months: 3,
+            accounts_per_month: 6_000,
+            as_of: None,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BigQueryConfig {
+    pub project: String,
+    pub dataset: String,
+    /// The tenant uid inside the default source table names.
+    pub uid: String,
+    /// REST base URL; set it to an emulator's, e.g. `http://127.0.0.1:9050/bigquery/v2`.
+    pub base_url: Option<String>,
+    /// Service-account JSON key; unset: `GOOGLE_APPLICATION_CREDENTIALS`.
+    pub credentials_path: Option<PathBuf>,
+    /// Cost guard: a query that would bill more fails instead.
+    pub maximum_bytes_billed: u64,
+    pub query_timeout_secs: u64,
+    /// Per-table source overrides: a table or query, `{dataset}` and `{uid}` substituted.
+    pub sources: BTreeMap<String, String>,
+}
+
+impl Default for BigQueryConfig {
+    fn default() -> Self {
+        Self {
+            project: "mibot-222814".into(),
+            dataset: "BI_USA".into(),
+            uid: "P3fV4dWNeMkN5RJMhV8e".into(),
+            base_url: None,
+            credentials_path: None,
+            maximum_bytes_billed: 10_000_000_000,
+            query_timeout_secs: 300,
+            sources: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EtlConfig {
+    /// Tables loaded at the same time (1–10).
+    pub max_concurrent: usize,
+    /// Attempts per table for transient errors.
+    pub attempts: u32,
+    /// First retry delay; doubles each attempt (2 s, 4 s, …).
+    pub backoff_base_ms: u64,
+    /// A running table or run without a heartbeat for this long is failed by the cleanup.
+    pub stale_after_mins: u64,
+    /// Rows per write statement.
+    pub rows_per_statement: usize,
+    /// Per-table overrides of the catalogue defaults, by table name.
+    pub tables: BTreeMap<String, TableOverride>,
+}
+
+impl Default for EtlConfig {
+    fn default() -> Self {
+        Self {
+            max_concurrent: 3,
+            attempts: 3,
+            backoff_base_ms: 2_000,
+            stale_after_mins: 30,
+            rows_per_statement: 1_000,
+            tables: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TableOverride {
+    pub lookback_days: Option<u32>,
+    pub batch_size: Option<usize>,
+    pub refresh_hours: Option<u32>,
+    pub initial_load_from: Option<NaiveDate>,
+}
+
 /// A connection URL whose password never reaches logs, errors or `--help`.
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -194,7 +312,21 @@ fn expected_form(key: &str) -> &'static str {
         "server.auto_migrate" => "true or false",
         "log.level" => "error, warn, info, debug, trace, or a filter such as pulso=debug,sqlx=warn",
         "log.format" => "pretty or json",
+        "source.kind" => "synthetic or bigquery",
+        "etl.max_concurrent" => "a whole number from 1 to 10",
+        "etl.attempts" => "a whole number from 1 to 10",
+        "etl.rows_per_statement" => "a whole number from 1 to 100000",
+        key if key.ends_with("_mins") => "a whole number of minutes",
+        key if key.ends_with("_ms") => "a whole number of milliseconds",
+        key if key.ends_with("as_of") => "an RFC 3339 timestamp such as 2025-07-01T12:00:00Z",
+        key if key.ends_with("start") || key.ends_with("initial_load_from") => {
+            "a date such as 2025-06-01"
+        }
         key if key.ends_with("_secs") => "a whole number of seconds",
+        key if key.starts_with("etl.tables.") => {
+            "one of calendario, asignaciones, trandeuda, pagos, voicebot_gestiones, mibotair_gestiones, \
+             homologacion_voicebot, homologacion_mibotair, ejecutivos"
+        }
         _ => "a key listed in the README's configuration table",
     }
 }
@@ -299,6 +431,26 @@ impl Config {
                 Some(_) => return Err(invalid("cache.redis_url", "names an unsupported scheme")),
                 None => return Err(invalid("cache.redis_url", "is not a URL")),
             }
+        }
+        if !(1..=10).contains(&self.etl.max_concurrent) {
+            return Err(invalid("etl.max_concurrent", "is out of range"));
+        }
+        if !(1..=10).contains(&self.etl.attempts) {
+            return Err(invalid("etl.attempts", "is out of range"));
+        }
+        if !(1..=100_000).contains(&self.etl.rows_per_statement) {
+            return Err(invalid("etl.rows_per_statement", "is out of range"));
+        }
+        if let Some(name) = self
+            .etl
+            .tables
+            .keys()
+            .find(|name| crate::tables::find(name).is_none())
+        {
+            return Err(invalid(
+                &format!("etl.tables.{name}"),
+                "is not a source table",
+            ));
         }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a level or filter"));

@@ -11,6 +11,7 @@ mod error;
 pub mod extract;
 pub mod lima;
 pub mod load;
+pub mod pipeline;
 pub mod serve;
 pub mod source;
 pub mod tables;

@@ -62,7 +62,6 @@ pub async fn upsert<C: ConnectionTrait>(
     let backend = db.get_database_backend();
     let sql = sql::upsert(backend, table, rewrite);
     let columns: Vec<&str> = table.raw_columns().collect();
-    let now = Utc::now();
     let mut written = Written::default();
     for chunk in rows.chunks(rows_per_statement.max(1)) {
         let document = serde_json::to_string(&JsonRows {
@@ -70,7 +69,7 @@ pub async fn upsert<C: ConnectionTrait>(
             rows: chunk,
         })
         .map_err(|e| DbErr::Custom(format!("encoding rows: {e}")))?;
-        let values = sql::upsert_values(backend, document, meta, now);
+        let values = sql::upsert_values(backend, document, meta);
         let statement = Statement::from_sql_and_values(backend, sql.as_str(), values);
         written += sql::read_written(backend, db, statement).await?;
     }

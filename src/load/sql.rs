@@ -1,11 +1,16 @@
 //! The upsert statement's two dialects, side by side: the only place the write path differs
 //! between PostgreSQL and SQLite.
 
-use chrono::{DateTime, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, Statement, Value};
 
 use super::{LoadMeta, Rewrite, Written};
 use crate::tables::TableSpec;
+
+/// Written rows carry the batch's extraction time in `extraction_timestamp`, `created_at` and
+/// `updated_at`, so the returned row tells what happened to it: created now → inserted;
+/// `updated_at` equal to the extraction time → changed; otherwise only stamped (full refresh).
+const OUTCOME: &str = "CASE WHEN created_at = extraction_timestamp THEN 'inserted' \
+     WHEN updated_at = extraction_timestamp THEN 'updated' ELSE 'unchanged' END";
 
 pub fn upsert(backend: DbBackend, table: &TableSpec, rewrite: Rewrite) -> String {
     let postgres = backend == DbBackend::Postgres;
@@ -27,7 +32,7 @@ pub fn upsert(backend: DbBackend, table: &TableSpec, rewrite: Rewrite) -> String
     };
     let (metadata, rows) = if postgres {
         (
-            "$2::timestamptz, $3::uuid, $4::timestamptz, $4::timestamptz",
+            "$2::timestamptz, $3::uuid, $2::timestamptz, $2::timestamptz",
             format!("json_populate_recordset(NULL::{raw}, $1::json) AS r"),
         )
     } else {
@@ -38,24 +43,35 @@ pub fn upsert(backend: DbBackend, table: &TableSpec, rewrite: Rewrite) -> String
         .copied()
         .filter(|c| !table.primary_key.contains(c))
         .collect();
-    let assignments: Vec<String> = non_key
+    let mut assignments: Vec<String> = non_key
         .iter()
         .copied()
         .chain(["extraction_timestamp", "extraction_id", "updated_at"])
         .map(|c| format!("{c} = excluded.{c}"))
         .collect();
     let mut conditions = Vec::new();
-    if rewrite == Rewrite::Changed {
-        let distinct = if postgres {
-            "IS DISTINCT FROM"
-        } else {
-            "IS NOT"
-        };
-        let changed: Vec<String> = non_key
-            .iter()
-            .map(|c| format!("t.{c} {distinct} excluded.{c}"))
-            .collect();
-        conditions.push(format!("({})", changed.join(" OR ")));
+    let distinct = if postgres {
+        "IS DISTINCT FROM"
+    } else {
+        "IS NOT"
+    };
+    let changed: Vec<String> = non_key
+        .iter()
+        .map(|c| format!("t.{c} {distinct} excluded.{c}"))
+        .collect();
+    let changed = format!("({})", changed.join(" OR "));
+    match rewrite {
+        Rewrite::Changed => conditions.push(changed.clone()),
+        // Every row is stamped with this run's id, but `updated_at` moves only on a change.
+        Rewrite::All => {
+            let stamp = assignments
+                .iter_mut()
+                .find(|a| a.starts_with("updated_at"))
+                .expect("updated_at is assigned");
+            *stamp = format!(
+                "updated_at = CASE WHEN {changed} THEN excluded.updated_at ELSE t.updated_at END"
+            );
+        }
     }
     if let Some(incremental) = table.incremental {
         // NULL sorts before every value: '-infinity' on PostgreSQL, '' among SQLite's texts.
@@ -76,14 +92,14 @@ pub fn upsert(backend: DbBackend, table: &TableSpec, rewrite: Rewrite) -> String
         "INSERT INTO {raw} AS t ({column_list}, extraction_timestamp, extraction_id, created_at, updated_at) \
          SELECT {selected}, {metadata} FROM {rows} \
          ON CONFLICT ({key}) DO UPDATE SET {set}{condition} \
-         RETURNING created_at = updated_at AS inserted",
+         RETURNING {OUTCOME} AS outcome",
         key = table.primary_key.join(", "),
         set = assignments.join(", "),
     );
     if postgres {
         format!(
-            "WITH up AS ({insert}) SELECT COUNT(*) FILTER (WHERE inserted) AS inserted, \
-             COUNT(*) FILTER (WHERE NOT inserted) AS updated FROM up"
+            "WITH up AS ({insert}) SELECT COUNT(*) FILTER (WHERE outcome = 'inserted') AS inserted, \
+             COUNT(*) FILTER (WHERE outcome = 'updated') AS updated FROM up"
         )
     } else {
         insert
@@ -91,26 +107,14 @@ pub fn upsert(backend: DbBackend, table: &TableSpec, rewrite: Rewrite) -> String
 }
 
 /// Bind values in the order each dialect's placeholders appear.
-pub fn upsert_values(
-    backend: DbBackend,
-    document: String,
-    meta: &LoadMeta,
-    now: DateTime<Utc>,
-) -> Vec<Value> {
-    let metadata = [
+pub fn upsert_values(backend: DbBackend, document: String, meta: &LoadMeta) -> Vec<Value> {
+    let (at, id) = (
         Value::from(meta.extracted_at),
         Value::from(meta.extraction_id),
-        Value::from(now),
-    ];
+    );
     match backend {
-        DbBackend::Postgres => [Value::from(document)]
-            .into_iter()
-            .chain(metadata)
-            .collect(),
-        _ => metadata
-            .into_iter()
-            .chain([Value::from(now), Value::from(document)])
-            .collect(),
+        DbBackend::Postgres => vec![Value::from(document), at, id],
+        _ => vec![at.clone(), id, at.clone(), at, Value::from(document)],
     }
 }
 
@@ -132,10 +136,10 @@ pub async fn read_written<C: ConnectionTrait>(
     }
     let mut written = Written::default();
     for row in db.query_all_raw(statement).await? {
-        if row.try_get::<bool>("", "inserted")? {
-            written.inserted += 1;
-        } else {
-            written.updated += 1;
+        match row.try_get::<String>("", "outcome")?.as_str() {
+            "inserted" => written.inserted += 1,
+            "updated" => written.updated += 1,
+            _ => {}
         }
     }
     Ok(written)

@@ -5,11 +5,17 @@
 pub mod bigquery;
 pub mod synthetic;
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, Utc};
 use rust_decimal::Decimal;
 use tokio::sync::mpsc;
 
-use crate::{lima, tables::TableSpec};
+use std::sync::Arc;
+
+use crate::{
+    config::{SourceConfig, SourceKind},
+    lima,
+    tables::TableSpec,
+};
 
 /// A value as a source delivers it, typed like BigQuery's column types.
 #[derive(Clone, Debug, PartialEq)]
@@ -44,7 +50,7 @@ pub type Row = Vec<Cell>;
 
 /// Which rows to read, on the incremental column: `from <= value < until`. Full-refresh
 /// tables read everything.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct ReadRange {
     pub from: Option<DateTime<Utc>>,
     pub until: Option<DateTime<Utc>>,
@@ -73,7 +79,7 @@ pub enum SourceError {
 pub struct Pages(mpsc::Receiver<Result<Vec<Row>, SourceError>>);
 
 /// How many produced pages may wait for the loader.
-const PAGES_AHEAD: usize = 2;
+const PAGES_AHEAD: usize = 1;
 
 impl Pages {
     /// A reader and the sender its producer writes into.
@@ -103,4 +109,34 @@ pub trait Source: Send + Sync {
 
     /// What `read` will ask the source, for the execution log (the SQL, for BigQuery).
     fn describe(&self, table: &'static TableSpec, range: ReadRange) -> String;
+}
+
+/// The source the configuration names.
+pub async fn from_config(config: &SourceConfig) -> Result<Arc<dyn Source>, SourceError> {
+    Ok(match config.kind {
+        SourceKind::Synthetic => {
+            let synthetic = &config.synthetic;
+            let profile = synthetic::SyntheticProfile {
+                seed: synthetic.seed,
+                start: synthetic
+                    .start
+                    .unwrap_or_else(|| months_before(lima::today(), 2)),
+                months: synthetic.months,
+                accounts_per_month: synthetic.accounts_per_month,
+                ..Default::default()
+            };
+            Arc::new(synthetic::SyntheticSource::new(profile, synthetic.as_of))
+        }
+        SourceKind::BigQuery => {
+            Arc::new(bigquery::BigQuerySource::connect(&config.bigquery).await?)
+        }
+    })
+}
+
+/// The first day of the month `months` before `day`'s month.
+fn months_before(day: NaiveDate, months: u32) -> NaiveDate {
+    let first = day.with_day(1).expect("every month has a first day");
+    first
+        .checked_sub_months(chrono::Months::new(months))
+        .unwrap_or(first)
 }

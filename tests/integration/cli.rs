@@ -216,3 +216,143 @@ async fn serve_stops_gracefully_on_sigterm() {
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     assert!(rest.iter().any(|line| line.contains("stopped")), "{rest:?}");
 }
+
+/// `pulso` on a SQLite file in `dir`, with a small synthetic source frozen on 2025-06-06.
+fn pulso_etl(dir: &tempfile::TempDir) -> Command {
+    let mut command = pulso(dir);
+    command
+        .env(
+            "DATABASE_URL",
+            format!("sqlite://{}/pulso.db?mode=rwc", dir.path().display()),
+        )
+        .env("PULSO_SOURCE__SYNTHETIC__ACCOUNTS_PER_MONTH", "200")
+        .env("PULSO_SOURCE__SYNTHETIC__START", "2025-06-01")
+        .env("PULSO_SOURCE__SYNTHETIC__MONTHS", "1")
+        .env("PULSO_SOURCE__SYNTHETIC__AS_OF", "2025-06-06T23:00:00Z");
+    for table in pulso::tables::ALL {
+        command.env(
+            format!(
+                "PULSO_ETL__TABLES__{}__INITIAL_LOAD_FROM",
+                table.name.to_uppercase()
+            ),
+            "2025-06-01",
+        );
+    }
+    command
+}
+
+#[test]
+fn etl_list_tables_shows_the_catalogue() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(pulso(&dir).args(["etl", "list-tables"]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    for table in pulso::tables::ALL {
+        assert!(
+            stdout(&output).contains(table.raw_table),
+            "{}",
+            stdout(&output)
+        );
+    }
+}
+
+#[test]
+fn etl_run_names_the_valid_tables_when_one_is_unknown() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        run(pulso_etl(&dir).args(["migrate", "up"]))
+            .status
+            .success()
+    );
+    let output = run(pulso_etl(&dir).args(["etl", "run", "--tables", "pagos,deudas"]));
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("unknown table \"deudas\""), "{message}");
+    assert!(
+        message.contains("calendario, asignaciones, trandeuda, pagos"),
+        "{message}"
+    );
+}
+
+#[test]
+fn etl_refuses_an_unmigrated_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = run(pulso_etl(&dir).args(["etl", "status"]));
+    assert_eq!(output.status.code(), Some(2));
+    assert!(
+        stderr(&output).contains("run `pulso migrate up` first"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn etl_run_then_status_then_a_fresh_skip() {
+    let dir = tempfile::tempdir().unwrap();
+    assert!(
+        run(pulso_etl(&dir).args(["migrate", "up"]))
+            .status
+            .success()
+    );
+    let output = run(pulso_etl(&dir).args(["etl", "run"]));
+    assert_eq!(
+        output.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&output),
+        stderr(&output)
+    );
+    assert!(
+        stdout(&output).contains(" success in "),
+        "{}",
+        stdout(&output)
+    );
+
+    let status = stdout(&run(pulso_etl(&dir).args(["etl", "status"])));
+    assert_eq!(
+        status
+            .lines()
+            .skip(1)
+            .filter(|line| line.contains(" success "))
+            .count(),
+        9,
+        "{status}"
+    );
+
+    // Every table was refreshed moments ago: the dry run says so and reads nothing.
+    let dry = run(pulso_etl(&dir).args(["etl", "run", "--dry-run"]));
+    assert!(dry.status.success());
+    assert_eq!(
+        stdout(&dry).matches("fresh: last success").count(),
+        9,
+        "{}",
+        stdout(&dry)
+    );
+    let backfill = run(pulso_etl(&dir).args([
+        "etl",
+        "run",
+        "--dry-run",
+        "--tables",
+        "pagos",
+        "--from",
+        "2025-06-01",
+        "--to",
+        "2025-06-03",
+    ]));
+    assert!(
+        stdout(&backfill).contains("backfill"),
+        "{}",
+        stdout(&backfill)
+    );
+    assert!(
+        stdout(&backfill).contains("DATETIME") || stdout(&backfill).contains("synthetic"),
+        "{}",
+        stdout(&backfill)
+    );
+
+    let reset = run(pulso_etl(&dir).args(["etl", "reset-watermark", "pagos"]));
+    assert!(
+        stdout(&reset).contains("the next incremental run is an initial load"),
+        "{}",
+        stdout(&reset)
+    );
+}

@@ -153,8 +153,9 @@ async fn full_refresh_replaces_the_content(engine: Engine) {
         written,
         Written {
             inserted: 0,
-            updated: 2
-        }
+            updated: 1
+        },
+        "Ana is unchanged, Beto became Alberto"
     );
     let deleted = delete_rows_not_loaded_by(&conn, &EJECUTIVOS, second.extraction_id)
         .await

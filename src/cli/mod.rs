@@ -1,4 +1,6 @@
-//! The `pulso` command line: what each subcommand does, in one place.
+//! The `pulso` command line: what each subcommand does.
+
+mod etl;
 
 use std::{net::SocketAddr, path::PathBuf};
 
@@ -47,6 +49,9 @@ pub enum Command {
     /// Manage the database schema
     #[command(subcommand)]
     Migrate(MigrateCommand),
+    /// Load source tables into the raw layer and inspect the ETL
+    #[command(subcommand)]
+    Etl(etl::EtlCommand),
     /// Print the effective configuration as JSON, secrets redacted
     Config,
 }
@@ -103,8 +108,8 @@ impl Cli {
     }
 }
 
-/// Runs one command to completion.
-pub async fn run(command: Option<Command>, config: Config) -> Result<(), Error> {
+/// Runs one command to completion; the exit code on success.
+pub async fn run(command: Option<Command>, config: Config) -> Result<u8, Error> {
     match command.unwrap_or(Command::Serve(ServeArgs::default())) {
         Command::Serve(_) => {
             tracing::info!(
@@ -115,12 +120,14 @@ pub async fn run(command: Option<Command>, config: Config) -> Result<(), Error> 
             Application::build(&config)
                 .await?
                 .run_until(shutdown_signal())
-                .await
+                .await?;
+            Ok(0)
         }
-        Command::Migrate(command) => migrate(command, &config).await,
+        Command::Migrate(command) => migrate(command, &config).await.map(|()| 0),
+        Command::Etl(command) => etl::run(command, &config).await,
         Command::Config => {
             println!("{:#}", config.to_redacted_json());
-            Ok(())
+            Ok(0)
         }
     }
 }

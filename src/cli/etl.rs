@@ -1,0 +1,426 @@
+//! `pulso etl …`: run loads, inspect and repair the ETL's state.
+
+use std::{collections::HashMap, io::IsTerminal};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use indicatif::{MultiProgress, ProgressBar, ProgressStyle};
+use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
+use tokio::sync::broadcast::error::RecvError;
+
+use crate::{
+    Error,
+    config::Config,
+    database,
+    entities::control::etl_watermarks,
+    lima,
+    pipeline::{
+        Mode, Pipeline, ProgressBus, ProgressEvent, Requested, RunRequest, RunStatus, bookkeeping,
+        plan,
+    },
+    source,
+    tables::{self, TableSpec},
+};
+
+#[derive(Debug, clap::Subcommand)]
+pub enum EtlCommand {
+    /// Load source tables into the raw layer
+    Run(RunArgs),
+    /// Each table's watermark, last run and error
+    Status,
+    /// The source tables and their extraction settings
+    ListTables,
+    /// Fail runs that stopped sending heartbeats (crashed or killed loads)
+    Cleanup,
+    /// Set a table's watermark; without --to, the next incremental run is an initial load
+    ResetWatermark {
+        table: String,
+        /// A date (00:00 Lima) or an RFC 3339 timestamp
+        #[arg(long, value_name = "VALUE")]
+        to: Option<String>,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// Tables to load [default: all], comma-separated or repeated
+    #[arg(long, value_delimiter = ',', value_name = "TABLE")]
+    pub tables: Vec<String>,
+    /// Extraction mode [default: each table's own]
+    #[arg(long, value_enum)]
+    pub mode: Option<Mode>,
+    /// Backfill start, inclusive (YYYY-MM-DD); implies --mode backfill
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<NaiveDate>,
+    /// Backfill end, inclusive (YYYY-MM-DD)
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<NaiveDate>,
+    /// Sliding-window length in days [default: the table's look-back]
+    #[arg(long, value_name = "N")]
+    pub days: Option<u32>,
+    /// Show what would be read, touching nothing
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Load tables even if they were refreshed recently
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Exit code of `etl run` when interrupted (128 + SIGINT), as shells expect.
+const INTERRUPTED: u8 = 130;
+
+pub async fn run(command: EtlCommand, config: &Config) -> Result<u8, Error> {
+    if let EtlCommand::ListTables = command {
+        list_tables(config);
+        return Ok(0);
+    }
+    let db = database::connect(&config.database).await?;
+    let schema = database::migration_state(&db).await?;
+    if schema.pending > 0 {
+        return Err(Error::Usage(format!(
+            "the database schema is not current ({} pending migrations): run `pulso migrate up` first",
+            schema.pending
+        )));
+    }
+    let code = match command {
+        EtlCommand::Run(args) => run_tables(args, config, &db).await?,
+        EtlCommand::Status => status(&db).await.map(|()| 0)?,
+        EtlCommand::Cleanup => {
+            let (tables, log_rows) = pipeline(config, &db).await?.cleanup_stale().await?;
+            println!("failed {tables} stale table(s) and {log_rows} stale log row(s)");
+            0
+        }
+        EtlCommand::ResetWatermark { table, to } => {
+            let table = table_named(&table)?;
+            let to = to.as_deref().map(parse_instant).transpose()?;
+            if !bookkeeping::reset_watermark(&db, table.name, to).await? {
+                return Err(Error::Usage(format!(
+                    "{} has never been loaded: nothing to reset",
+                    table.name
+                )));
+            }
+            match to {
+                Some(to) => println!("{}: watermark set to {}", table.name, to.to_rfc3339()),
+                None => println!(
+                    "{}: watermark cleared; the next incremental run is an initial load",
+                    table.name
+                ),
+            }
+            0
+        }
+        EtlCommand::ListTables => unreachable!("answered above"),
+    };
+    db.close().await?;
+    Ok(code)
+}
+
+async fn pipeline(config: &Config, db: &DatabaseConnection) -> Result<Pipeline, Error> {
+    let source = source::from_config(&config.source).await?;
+    Ok(Pipeline::new(
+        db.clone(),
+        config.database.url.expose(),
+        source,
+        config.etl.clone(),
+        ProgressBus::default(),
+    ))
+}
+
+async fn run_tables(args: RunArgs, config: &Config, db: &DatabaseConnection) -> Result<u8, Error> {
+    let request = RunRequest {
+        tables: args
+            .tables
+            .iter()
+            .map(|name| table_named(name))
+            .collect::<Result<_, _>>()?,
+        requested: requested(&args)?,
+        force: args.force,
+        ..RunRequest::default()
+    };
+    let pipeline = pipeline(config, db).await?;
+    if args.dry_run {
+        for planned in pipeline.dry_run(&request).await? {
+            let window = |t: Option<DateTime<Utc>>| t.map_or("…".to_owned(), |t| t.to_rfc3339());
+            println!(
+                "{:<22} {:<14} [{} .. {})  {}",
+                planned.table,
+                planned.mode.as_str(),
+                window(planned.range.from),
+                window(planned.range.until),
+                planned.skip.unwrap_or(planned.source_query)
+            );
+        }
+        return Ok(0);
+    }
+    let cancel = request.cancel.clone();
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!("interrupted: rolling back the batch in flight");
+            cancel.cancel();
+        }
+    });
+    let display = tokio::spawn(show_progress(pipeline.bus().clone()));
+    let report = pipeline.run(request).await?;
+    display.abort();
+    for table in &report.tables {
+        let c = table.counts;
+        println!(
+            "{:<22} {:<15} read {:>9}  inserted {:>9}  updated {:>9}  rejected {:>6}  {:>7.1} s{}",
+            table.table,
+            table.status.as_str(),
+            c.extracted,
+            c.inserted,
+            c.updated,
+            c.rejected,
+            table.duration_seconds,
+            table
+                .error
+                .as_ref()
+                .map(|e| format!("  {e}"))
+                .unwrap_or_default()
+        );
+    }
+    println!(
+        "run {} {} in {:.1} s",
+        report.run_id,
+        report.status.as_str(),
+        report.duration_seconds
+    );
+    Ok(match report.status {
+        RunStatus::Success => 0,
+        RunStatus::Cancelled => INTERRUPTED,
+        RunStatus::PartialSuccess | RunStatus::Failed => 1,
+    })
+}
+
+fn requested(args: &RunArgs) -> Result<Requested, Error> {
+    let range = match (args.from, args.to) {
+        (Some(from), Some(to)) if to < from => {
+            return Err(Error::Usage(format!("--to {to} is before --from {from}")));
+        }
+        (Some(from), Some(to)) => Some((from, to)),
+        (None, None) => None,
+        _ => return Err(Error::Usage("a backfill needs both --from and --to".into())),
+    };
+    Ok(match (args.mode, range) {
+        (None | Some(Mode::Backfill), Some((from, to))) => Requested::Backfill { from, to },
+        (Some(Mode::Backfill), None) => {
+            return Err(Error::Usage("--mode backfill needs --from and --to".into()));
+        }
+        (Some(_), Some(_)) => {
+            return Err(Error::Usage(
+                "--from/--to go with --mode backfill only".into(),
+            ));
+        }
+        (None, None) => Requested::Default,
+        (Some(Mode::Incremental), None) => Requested::Incremental,
+        (Some(Mode::FullRefresh), None) => Requested::FullRefresh,
+        (Some(Mode::SlidingWindow), None) => Requested::SlidingWindow { days: args.days },
+    })
+}
+
+fn table_named(name: &str) -> Result<&'static TableSpec, Error> {
+    tables::find(name).ok_or_else(|| {
+        let names: Vec<&str> = tables::ALL.iter().map(|t| t.name).collect();
+        Error::Usage(format!(
+            "unknown table {name:?}; the tables are: {}",
+            names.join(", ")
+        ))
+    })
+}
+
+fn parse_instant(value: &str) -> Result<DateTime<Utc>, Error> {
+    NaiveDate::parse_from_str(value, "%Y-%m-%d")
+        .map(lima::start_of_day)
+        .or_else(|_| DateTime::parse_from_rfc3339(value).map(|t| t.with_timezone(&Utc)))
+        .map_err(|_| {
+            Error::Usage(format!(
+                "{value:?} is neither a date (YYYY-MM-DD) nor an RFC 3339 timestamp"
+            ))
+        })
+}
+
+fn list_tables(config: &Config) {
+    println!(
+        "{:<22} {:<26} {:<13} {:<16} {:>8} {:>8} {:>9}",
+        "table", "raw table", "mode", "incremental", "lookback", "batch", "refresh h"
+    );
+    for table in tables::ALL {
+        let settings = plan::settings(table, &config.etl);
+        let mode = if table.incremental.is_some() {
+            "incremental"
+        } else {
+            "full_refresh"
+        };
+        println!(
+            "{:<22} {:<26} {:<13} {:<16} {:>8} {:>8} {:>9}",
+            table.name,
+            table.raw_table,
+            mode,
+            table.incremental.unwrap_or("-"),
+            settings.lookback_days,
+            settings.batch_size,
+            settings.refresh_hours
+        );
+    }
+}
+
+async fn status(db: &DatabaseConnection) -> Result<(), Error> {
+    let marks = etl_watermarks::Entity::find()
+        .order_by_asc(etl_watermarks::Column::TableName)
+        .all(db)
+        .await?;
+    let by_name: HashMap<&str, &etl_watermarks::Model> =
+        marks.iter().map(|m| (m.table_name.as_str(), m)).collect();
+    println!(
+        "{:<22} {:<10} {:<26} {:<26} {:>9}  error",
+        "table", "status", "watermark", "last success", "rows"
+    );
+    let time = |t: Option<DateTime<Utc>>| {
+        t.map_or("-".to_owned(), |t| {
+            t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        })
+    };
+    for table in tables::ALL {
+        match by_name.get(table.name) {
+            Some(mark) => println!(
+                "{:<22} {:<10} {:<26} {:<26} {:>9}  {}",
+                table.name,
+                mark.last_extraction_status,
+                time(mark.last_extracted_value),
+                time(mark.last_success_at),
+                mark.records_extracted.unwrap_or(0),
+                mark.error_message.as_deref().unwrap_or("")
+            ),
+            None => println!("{:<22} {:<10}", table.name, "never"),
+        }
+    }
+    Ok(())
+}
+
+/// A bar per table on a terminal (rows, rate, elapsed); plain log lines otherwise.
+async fn show_progress(bus: ProgressBus) {
+    let mut events = bus.subscribe();
+    let terminal = std::io::stderr().is_terminal();
+    let bars = MultiProgress::new();
+    let style = ProgressStyle::with_template("{prefix:<22} {spinner} {msg} [{elapsed_precise}]")
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+    let mut by_table: HashMap<String, ProgressBar> = HashMap::new();
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(RecvError::Lagged(missed)) => {
+                tracing::debug!(missed, "progress display fell behind");
+                continue;
+            }
+            Err(RecvError::Closed) => return,
+        };
+        match (&event, terminal) {
+            (ProgressEvent::TableStarted { table, mode, .. }, true) => {
+                let bar = bars.add(
+                    ProgressBar::new_spinner()
+                        .with_style(style.clone())
+                        .with_prefix(table.clone()),
+                );
+                bar.set_message(format!("{mode}: reading"));
+                bar.enable_steady_tick(std::time::Duration::from_millis(200));
+                by_table.insert(table.clone(), bar);
+            }
+            (
+                ProgressEvent::BatchLoaded {
+                    table,
+                    rows_total,
+                    inserted_total,
+                    updated_total,
+                    rows_per_second,
+                    ..
+                },
+                true,
+            ) => {
+                if let Some(bar) = by_table.get(table) {
+                    bar.set_message(format!(
+                        "{rows_total} rows ({inserted_total} new, {updated_total} changed), {rows_per_second:.0} rows/s"
+                    ));
+                }
+            }
+            (
+                ProgressEvent::TableFinished {
+                    table,
+                    status,
+                    rows,
+                    ..
+                },
+                true,
+            ) => {
+                if let Some(bar) = by_table.get(table) {
+                    bar.finish_with_message(format!("{status}: {rows} rows"));
+                }
+            }
+            (ProgressEvent::TableFailed { table, error, .. }, true) => {
+                if let Some(bar) = by_table.get(table) {
+                    bar.abandon_with_message(format!("failed: {error}"));
+                }
+            }
+            (
+                ProgressEvent::Retrying {
+                    table,
+                    attempt,
+                    error,
+                    ..
+                },
+                true,
+            ) => {
+                if let Some(bar) = by_table.get(table) {
+                    bar.set_message(format!("retry {attempt}: {error}"));
+                }
+            }
+            (_, true) => {}
+            (event, false) => log_event(event),
+        }
+    }
+}
+
+fn log_event(event: &ProgressEvent) {
+    match event {
+        ProgressEvent::TableStarted {
+            table,
+            mode,
+            window_start,
+            ..
+        } => {
+            tracing::info!(
+                table,
+                mode,
+                from = window_start.as_deref().unwrap_or("-"),
+                "table started"
+            )
+        }
+        ProgressEvent::BatchLoaded {
+            table,
+            rows_total,
+            rows_per_second,
+            ..
+        } => {
+            tracing::info!(
+                table,
+                rows = rows_total,
+                rate = format!("{rows_per_second:.0}/s"),
+                "batch loaded"
+            )
+        }
+        ProgressEvent::Retrying {
+            table,
+            attempt,
+            error,
+            ..
+        } => tracing::warn!(table, attempt, error, "retrying"),
+        ProgressEvent::TableFinished {
+            table,
+            status,
+            rows,
+            ..
+        } => tracing::info!(table, status, rows, "table finished"),
+        ProgressEvent::TableFailed { table, error, .. } => {
+            tracing::error!(table, error, "table failed")
+        }
+        _ => {}
+    }
+}

@@ -1,1 +1,0 @@
-//! BigQuery source (in progress).
