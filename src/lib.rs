@@ -16,5 +16,6 @@ pub mod serve;
 pub mod source;
 pub mod tables;
 pub mod telemetry;
+pub mod transform;
 
 pub use error::Error;

@@ -1,0 +1,93 @@
+//! aux_cuenta_campana: the accounts of each campaign with servicio, frac flag, due date and
+//! assigned debt (DOMAIN §7.2, §7.3, §13.5, §13.8, §13.11, §13.12).
+
+use super::{
+    Step,
+    campaigns::{camp_cte, strip_txt},
+    context::{Ctx, is_blank},
+    debt::{account_debt_cte, snapshot_days_cte},
+};
+
+pub fn cuenta_campana(ctx: &Ctx) -> Step {
+    let camp = camp_cte(ctx);
+    let sd = snapshot_days_cte();
+    let in_campaigns = ctx.in_campaigns("c.archivo");
+    let archivo = strip_txt("archivo");
+    let not_rejected = is_blank("motivo_rechazo");
+    let debt = account_debt_cte(
+        "t.fecha_proceso IN (SELECT dia FROM snap) AND t.cod_cuenta IN (SELECT cuenta FROM asig)",
+    );
+    let frac = |col: &str| {
+        format!(
+            "(NOT {blank} AND UPPER(TRIM({col})) NOT IN ('NO', 'N', '0'))",
+            blank = is_blank(col)
+        )
+    };
+    let frac = format!(
+        "({} OR {})",
+        frac("a.fraccionamiento"),
+        frac("a.cuota_fracc_act")
+    );
+    Step {
+        name: "aux_cuenta_campana",
+        delete: format!(
+            "DELETE FROM aux_cuenta_campana WHERE {}",
+            ctx.in_campaigns("archivo")
+        ),
+        insert: format!(
+            r"WITH {camp},
+{sd},
+-- The assignment snapshot of each campaign (§13.5): S(fecha_trandeuda) when fecha_trandeuda is
+-- set and a snapshot on or before it exists, else the first snapshot day on or after apertura.
+snap AS (
+    SELECT c.archivo, c.fecha_apertura,
+        COALESCE(
+            (SELECT MAX(sd.d) FROM sd WHERE c.fecha_trandeuda IS NOT NULL AND sd.d <= c.fecha_trandeuda),
+            (SELECT MIN(sd.d) FROM sd WHERE sd.d >= c.fecha_apertura)
+        ) AS dia
+    FROM camp c
+    WHERE {in_campaigns}
+),
+-- §13.8: rejected rows dropped first, then the newest creado_el per (archivo, cuenta); ties:
+-- later fecha_asignacion, then the larger cod_luna (numerically: longer, then greater text).
+asig AS (
+    SELECT * FROM (
+        SELECT r.*, ROW_NUMBER() OVER (
+            PARTITION BY r.archivo_campana, r.cuenta
+            ORDER BY r.creado_el DESC NULLS LAST, r.fecha_asignacion DESC,
+                LENGTH(r.cod_luna) DESC, r.cod_luna DESC
+        ) AS rn
+        FROM (
+            SELECT {archivo} AS archivo_campana, cod_luna, cuenta, fecha_asignacion, creado_el,
+                negocio, cod_sistema, min_vto, fraccionamiento, cuota_fracc_act
+            FROM raw_asignaciones
+            WHERE {not_rejected}
+        ) r
+        WHERE r.archivo_campana IN (SELECT archivo FROM snap)
+    ) ranked
+    WHERE rn = 1
+),
+{debt}
+INSERT INTO aux_cuenta_campana
+    (archivo, cuenta, cod_luna, servicio, fecha_asignacion, fecha_vencimiento, es_frac, deuda_asig)
+SELECT a.archivo_campana, a.cuenta, a.cod_luna,
+    -- Servicio (§4, §13.12): negocio, accent-insensitive; without negocio, cod_sistema 4.
+    CASE
+        WHEN NOT {negocio_blank} THEN
+            CASE WHEN REPLACE(REPLACE(UPPER(TRIM(a.negocio)), 'Ó', 'O'), 'ó', 'O') = 'MOVIL'
+                THEN 'MOVIL' ELSE 'FIJA' END
+        WHEN a.cod_sistema = 4 THEN 'MOVIL'
+        ELSE 'FIJA'
+    END,
+    a.fecha_asignacion,
+    -- §7.2: min_vto, else the earliest document due date in the assignment snapshot, else apertura.
+    COALESCE(a.min_vto, ad.vencimiento, s.fecha_apertura),
+    {frac},
+    COALESCE(ad.monto, 0)
+FROM asig a
+JOIN snap s ON s.archivo = a.archivo_campana
+LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.dia",
+            negocio_blank = is_blank("a.negocio"),
+        ),
+    }
+}

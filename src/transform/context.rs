@@ -1,0 +1,103 @@
+//! What every build's SQL is rendered against: the dialect, Lima `today`, the scope as SQL
+//! predicates, and the load-time stamp written into the rows.
+
+use chrono::{DateTime, NaiveDate, Utc};
+
+use super::dialect::{Dialect, and_all, quote};
+
+pub struct Ctx {
+    pub d: Dialect,
+    pub today: NaiveDate,
+    pub now: DateTime<Utc>,
+    /// Campaigns whose campaign-keyed rows are rebuilt; `None` = every campaign.
+    pub campaigns: Option<Vec<String>>,
+    /// Days of the campaign-keyed rows that are rebuilt (inclusive, open when `None`).
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// Days of the day-keyed rows (aux_gestiones, operation_data, productivity_data), which are
+    /// rebuilt for every archivo at once; `None` = nothing to rebuild.
+    pub days: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+}
+
+impl Ctx {
+    pub fn today(&self) -> String {
+        self.d.date(self.today)
+    }
+
+    pub fn now(&self) -> String {
+        self.d.timestamp(self.now)
+    }
+
+    pub fn date(&self, d: NaiveDate) -> String {
+        self.d.date(d)
+    }
+
+    pub fn bool(&self, b: bool) -> &'static str {
+        self.d.bool(b)
+    }
+
+    /// `col` names a campaign of the scope.
+    pub fn in_campaigns(&self, col: &str) -> String {
+        match &self.campaigns {
+            None => "1 = 1".to_string(),
+            Some(list) if list.is_empty() => "1 = 0".to_string(),
+            Some(list) => {
+                let items: Vec<String> = list.iter().map(|a| quote(a)).collect();
+                format!("{col} IN ({})", items.join(", "))
+            }
+        }
+    }
+
+    /// `col` (a DATE) is a day of the scope's campaign-keyed rows.
+    pub fn in_days(&self, col: &str) -> String {
+        let mut parts = Vec::new();
+        if let Some(from) = self.from {
+            parts.push(format!("{col} >= {}", self.date(from)));
+        }
+        if let Some(to) = self.to {
+            parts.push(format!("{col} <= {}", self.date(to)));
+        }
+        and_all(parts)
+    }
+
+    /// `col` (a DATE) is a day whose day-keyed rows are rebuilt.
+    pub fn in_gestion_days(&self, col: &str) -> String {
+        match self.days {
+            None => "1 = 0".to_string(),
+            Some((from, to)) => {
+                let mut parts = Vec::new();
+                if let Some(from) = from {
+                    parts.push(format!("{col} >= {}", self.date(from)));
+                }
+                if let Some(to) = to {
+                    parts.push(format!("{col} <= {}", self.date(to)));
+                }
+                and_all(parts)
+            }
+        }
+    }
+
+    /// `ts` (a TIMESTAMPTZ) falls on a Lima day whose day-keyed rows are rebuilt.
+    pub fn in_gestion_days_ts(&self, ts: &str) -> String {
+        match self.days {
+            None => "1 = 0".to_string(),
+            Some((from, to)) => self.d.lima_day_in(ts, from, to),
+        }
+    }
+}
+
+/// SQL text normalisation shared by the enum derivations (DOMAIN §13.13): trimmed, upper-cased,
+/// `_` read as a space and whitespace runs collapsed to one space.
+pub fn normalised_text(expr: &str) -> String {
+    let mut s = format!("REPLACE({expr}, '_', ' ')");
+    // Each pass halves a run of spaces; five passes collapse runs of up to 32.
+    for _ in 0..5 {
+        s = format!("REPLACE({s}, '  ', ' ')");
+    }
+    format!("UPPER(TRIM({s}))")
+}
+
+/// A text column counts as empty (rejection reasons, frac markers): NULL or only blanks.
+pub fn is_blank(expr: &str) -> String {
+    format!("COALESCE(TRIM({expr}), '') = ''")
+}

@@ -1,0 +1,110 @@
+//! Debt snapshots (DOMAIN §7.3, §13.6, §13.9) and aux_cuenta_estado_diario, the state of every
+//! campaign account on every day of the window.
+
+use super::{Step, context::Ctx, context::is_blank};
+
+/// CTE `sd(d)`: the snapshot days, i.e. every fecha_proceso with a non-rejected trandeuda row.
+/// Snapshots are global over the table (§13.6).
+pub fn snapshot_days_cte() -> String {
+    format!(
+        "sd AS (SELECT DISTINCT fecha_proceso AS d FROM raw_trandeuda WHERE {})",
+        is_blank("motivo_rechazo")
+    )
+}
+
+/// CTEs `doc` and `account_debt(cod_cuenta, fecha_proceso, monto, vencimiento)`: debt(a, S) for
+/// the snapshot rows of `t` (raw_trandeuda) that satisfy `filter`. Rejected rows are dropped,
+/// each document counted once per day (latest creado_el, tie: larger archivo, §13.9) and
+/// amounts ≤ 0 ignored in the sum. An account listed only with amounts ≤ 0 is present in the
+/// snapshot with debt 0 (→ DEUDA_MINIMA, not SIN_TRANDEUDA). `vencimiento` is the earliest due
+/// date among its documents that day, whatever their amount.
+pub fn account_debt_cte(filter: &str) -> String {
+    format!(
+        r"doc AS (
+    SELECT * FROM (
+        SELECT t.cod_cuenta, t.fecha_proceso, t.monto_exigible, t.fecha_vencimiento,
+            ROW_NUMBER() OVER (
+                PARTITION BY t.cod_cuenta, t.nro_documento, t.fecha_proceso
+                ORDER BY t.creado_el DESC NULLS LAST, t.archivo DESC
+            ) AS rn
+        FROM raw_trandeuda t
+        WHERE {not_rejected} AND {filter}
+    ) ranked
+    WHERE rn = 1
+),
+account_debt AS (
+    SELECT cod_cuenta, fecha_proceso,
+        SUM(CASE WHEN monto_exigible > 0 THEN monto_exigible ELSE 0 END) AS monto,
+        MIN(fecha_vencimiento) AS vencimiento
+    FROM doc
+    GROUP BY cod_cuenta, fecha_proceso
+)",
+        not_rejected = is_blank("t.motivo_rechazo")
+    )
+}
+
+pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
+    let d = ctx.d;
+    let sd = snapshot_days_cte();
+    let debt = account_debt_cte(
+        "t.fecha_proceso IN (SELECT s FROM sday) AND t.cod_cuenta IN (SELECT cuenta FROM acc)",
+    );
+    let saldo = d.round2(&d.greatest("COALESCE(ad.monto, 0) - COALESCE(p.monto, 0)", "0"));
+    let exigible = d.round2("COALESCE(ad.monto, 0)");
+    Step {
+        name: "aux_cuenta_estado_diario",
+        delete: format!(
+            "DELETE FROM aux_cuenta_estado_diario WHERE {} AND {}",
+            ctx.in_campaigns("archivo_campana"),
+            ctx.in_days("fecha_proceso")
+        ),
+        insert: format!(
+            r"WITH days AS (
+    SELECT archivo, fecha, fecha_apertura FROM aux_campana_dia
+    WHERE {in_campaigns} AND {in_days}
+),
+{sd},
+-- S(D): the latest snapshot day on or before D (NULL when none exists).
+sday AS (
+    SELECT x.fecha, MAX(sd.d) AS s
+    FROM (SELECT DISTINCT fecha FROM days) x
+    LEFT JOIN sd ON sd.d <= x.fecha
+    GROUP BY x.fecha
+),
+acc AS (SELECT * FROM aux_cuenta_campana WHERE {acc_in_campaigns}),
+{debt},
+-- Counted payments of the account after its snapshot, up to D (§7.3 monto_saldo_actual).
+paid AS (
+    SELECT dd.archivo, dd.fecha, p.cuenta, SUM(p.monto_cancelado) AS monto
+    FROM days dd
+    JOIN sday s ON s.fecha = dd.fecha
+    JOIN aux_pagos p ON p.archivo = dd.archivo
+        AND p.es_pago_valido
+        AND p.fecha_pago >= dd.fecha_apertura AND p.fecha_pago <= dd.fecha
+        AND (s.s IS NULL OR p.fecha_pago > s.s)
+    GROUP BY dd.archivo, dd.fecha, p.cuenta
+)
+INSERT INTO aux_cuenta_estado_diario
+    (fecha_proceso, archivo_campana, cod_luna, cuenta, servicio, fecha_asignacion, fecha_snapshot,
+     monto_exigible, monto_saldo_actual, fecha_vencimiento, estado_deuda, motivo_no_gestionable)
+SELECT dd.fecha, dd.archivo, a.cod_luna, a.cuenta, a.servicio, a.fecha_asignacion, s.s,
+    {exigible},
+    {saldo},
+    a.fecha_vencimiento,
+    CASE WHEN ad.cod_cuenta IS NULL THEN 'SIN_TRANDEUDA'
+        WHEN ad.monto < 1 THEN 'DEUDA_MINIMA'
+        ELSE 'CON_DEUDA' END,
+    CASE WHEN ad.cod_cuenta IS NULL THEN 'No está en trandeuda'
+        WHEN ad.monto < 1 THEN 'Deuda menor a 1 sol'
+        ELSE 'Gestionable' END
+FROM days dd
+JOIN acc a ON a.archivo = dd.archivo
+JOIN sday s ON s.fecha = dd.fecha
+LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.s
+LEFT JOIN paid p ON p.archivo = dd.archivo AND p.fecha = dd.fecha AND p.cuenta = a.cuenta",
+            in_campaigns = ctx.in_campaigns("archivo"),
+            in_days = ctx.in_days("fecha"),
+            acc_in_campaigns = ctx.in_campaigns("archivo"),
+        ),
+    }
+}

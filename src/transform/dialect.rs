@@ -1,0 +1,219 @@
+//! The one place where PostgreSQL and SQLite differ. Every build is a single SQL text that
+//! calls these hooks for the few expressions the engines spell differently.
+//!
+//! Storage forms on SQLite (through sqlx): dates are `YYYY-MM-DD` text, timestamps RFC 3339 text
+//! (`2025-06-02T11:00:00+00:00`), NUMERIC as REAL, booleans 0/1. Lima is UTC−5 without DST, so
+//! the Lima date or hour of an instant is the UTC date or hour of the instant minus 5 hours.
+
+use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use sea_orm::DbBackend;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Dialect {
+    Postgres,
+    Sqlite,
+}
+
+impl Dialect {
+    pub fn of(backend: DbBackend) -> Self {
+        match backend {
+            DbBackend::Postgres => Self::Postgres,
+            // MySQL is not a Pulso target; SQLite is the embedded engine.
+            _ => Self::Sqlite,
+        }
+    }
+
+    /// A DATE literal.
+    pub fn date(self, d: NaiveDate) -> String {
+        match self {
+            Self::Postgres => format!("DATE '{d}'"),
+            Self::Sqlite => format!("'{d}'"),
+        }
+    }
+
+    /// A TIMESTAMPTZ literal, in the form sqlx stores on SQLite.
+    pub fn timestamp(self, t: DateTime<Utc>) -> String {
+        let text = t.to_rfc3339_opts(SecondsFormat::AutoSi, false);
+        match self {
+            Self::Postgres => format!("TIMESTAMPTZ '{text}'"),
+            Self::Sqlite => format!("'{text}'"),
+        }
+    }
+
+    pub fn bool(self, b: bool) -> &'static str {
+        match (self, b) {
+            (Self::Postgres, true) => "TRUE",
+            (Self::Postgres, false) => "FALSE",
+            (Self::Sqlite, true) => "1",
+            (Self::Sqlite, false) => "0",
+        }
+    }
+
+    /// Lima date of a TIMESTAMPTZ expression.
+    pub fn lima_date(self, ts: &str) -> String {
+        match self {
+            Self::Postgres => {
+                format!("CAST((({ts}) AT TIME ZONE 'UTC') - INTERVAL '5 hours' AS DATE)")
+            }
+            Self::Sqlite => format!("date({ts}, '-5 hours')"),
+        }
+    }
+
+    /// Lima hour (0–23) of a TIMESTAMPTZ expression.
+    pub fn lima_hour(self, ts: &str) -> String {
+        match self {
+            Self::Postgres => format!(
+                "CAST(EXTRACT(HOUR FROM (({ts}) AT TIME ZONE 'UTC') - INTERVAL '5 hours') AS INTEGER)"
+            ),
+            Self::Sqlite => format!("CAST(strftime('%H', {ts}, '-5 hours') AS INTEGER)"),
+        }
+    }
+
+    /// `ts` falls on a Lima day in [from, to] (either end open when `None`). On PostgreSQL the
+    /// predicate is a plain range on the column, so an index on it can be used.
+    pub fn lima_day_in(self, ts: &str, from: Option<NaiveDate>, to: Option<NaiveDate>) -> String {
+        let mut parts = Vec::new();
+        match self {
+            Self::Postgres => {
+                if let Some(from) = from {
+                    parts.push(format!(
+                        "{ts} >= {}",
+                        self.timestamp(crate::lima::start_of_day(from))
+                    ));
+                }
+                if let Some(to) = to.and_then(|t| t.succ_opt()) {
+                    parts.push(format!(
+                        "{ts} < {}",
+                        self.timestamp(crate::lima::start_of_day(to))
+                    ));
+                }
+            }
+            Self::Sqlite => {
+                let day = self.lima_date(ts);
+                if let Some(from) = from {
+                    parts.push(format!("{day} >= {}", self.date(from)));
+                }
+                if let Some(to) = to {
+                    parts.push(format!("{day} <= {}", self.date(to)));
+                }
+            }
+        }
+        and_all(parts)
+    }
+
+    /// `ts` at or after the instant `t` (load-time columns; SQLite compares through julianday
+    /// because `DEFAULT CURRENT_TIMESTAMP` writes a different text form than sqlx).
+    pub fn timestamp_at_least(self, ts: &str, t: DateTime<Utc>) -> String {
+        match self {
+            Self::Postgres => format!("{ts} >= {}", self.timestamp(t)),
+            Self::Sqlite => format!("julianday({ts}) >= julianday({})", self.timestamp(t)),
+        }
+    }
+
+    /// Sort key of a TIMESTAMPTZ column (SQLite: through julianday, independent of text form).
+    pub fn timestamp_order(self, ts: &str) -> String {
+        match self {
+            Self::Postgres => ts.to_string(),
+            Self::Sqlite => format!("julianday({ts})"),
+        }
+    }
+
+    /// Whole days from `b` to `a` (a − b) for DATE expressions.
+    pub fn days_between(self, a: &str, b: &str) -> String {
+        match self {
+            Self::Postgres => format!("(({a}) - ({b}))"),
+            Self::Sqlite => format!("CAST(julianday({a}) - julianday({b}) AS INTEGER)"),
+        }
+    }
+
+    /// A sub-select (usable in FROM) yielding one column `fecha` for every day in [from, to].
+    pub fn date_series(self, from: NaiveDate, to: NaiveDate) -> String {
+        match self {
+            Self::Postgres => format!(
+                "SELECT CAST(g AS DATE) AS fecha FROM generate_series(TIMESTAMP '{from}', TIMESTAMP '{to}', INTERVAL '1 day') AS g"
+            ),
+            Self::Sqlite => format!(
+                "WITH RECURSIVE s(fecha) AS (SELECT '{from}' UNION ALL \
+                 SELECT date(fecha, '+1 day') FROM s WHERE fecha < '{to}') SELECT fecha FROM s"
+            ),
+        }
+    }
+
+    /// ISO day of week (1 = Monday … 7 = Sunday) of a DATE expression.
+    pub fn iso_dow(self, d: &str) -> String {
+        match self {
+            Self::Postgres => format!("CAST(EXTRACT(ISODOW FROM {d}) AS INTEGER)"),
+            Self::Sqlite => format!("((CAST(strftime('%w', {d}) AS INTEGER) + 6) % 7 + 1)"),
+        }
+    }
+
+    /// `YYYY-MM` of a DATE expression.
+    pub fn month(self, d: &str) -> String {
+        match self {
+            Self::Postgres => format!("to_char({d}, 'YYYY-MM')"),
+            Self::Sqlite => format!("strftime('%Y-%m', {d})"),
+        }
+    }
+
+    /// A DATE expression as `YYYY-MM-DD` text (for reading it back in Rust).
+    pub fn date_text(self, d: &str) -> String {
+        match self {
+            Self::Postgres => format!("CAST({d} AS TEXT)"),
+            Self::Sqlite => d.to_string(),
+        }
+    }
+
+    /// The larger of two non-NULL expressions.
+    pub fn greatest(self, a: &str, b: &str) -> String {
+        match self {
+            Self::Postgres => format!("GREATEST({a}, {b})"),
+            Self::Sqlite => format!("MAX({a}, {b})"),
+        }
+    }
+
+    /// The smaller of two non-NULL expressions.
+    pub fn least(self, a: &str, b: &str) -> String {
+        match self {
+            Self::Postgres => format!("LEAST({a}, {b})"),
+            Self::Sqlite => format!("MIN({a}, {b})"),
+        }
+    }
+
+    /// The database's ROUND to 2 dp (PostgreSQL has ROUND(x, n) for NUMERIC only), as a double.
+    pub fn round2(self, x: &str) -> String {
+        match self {
+            Self::Postgres => {
+                format!("CAST(ROUND(CAST({x} AS NUMERIC), 2) AS DOUBLE PRECISION)")
+            }
+            Self::Sqlite => format!("ROUND({x}, 2)"),
+        }
+    }
+
+    /// A stored percentage (DOMAIN §2, §13.2, §13.17): 100 · num / den rounded to 2 dp and
+    /// clamped to [0, 100]; 0 when the denominator is 0.
+    pub fn pct(self, num: &str, den: &str) -> String {
+        let rounded = self.round2(&format!("100.0 * ({num}) / ({den})"));
+        let clamped = self.least(&self.greatest(&rounded, "0"), "100");
+        format!("CASE WHEN ({den}) = 0 THEN 0 ELSE {clamped} END")
+    }
+
+    /// A ratio rounded to 2 dp and not clamped (inten); 0 when the denominator is 0.
+    pub fn ratio(self, num: &str, den: &str) -> String {
+        let rounded = self.round2(&format!("1.0 * ({num}) / ({den})"));
+        format!("CASE WHEN ({den}) = 0 THEN 0 ELSE {rounded} END")
+    }
+}
+
+/// `a AND b AND …`, or an always-true predicate when there is nothing to test.
+pub fn and_all(parts: Vec<String>) -> String {
+    if parts.is_empty() {
+        "1 = 1".to_string()
+    } else {
+        parts.join(" AND ")
+    }
+}
+
+/// A single-quoted SQL string literal.
+pub fn quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}

@@ -1,0 +1,176 @@
+//! aux_gestiones (one homologated row per interaction, DOMAIN §4, §7.4) and aux_gestion_cuenta
+//! (the fan-out of each gestión to the accounts of its client in every campaign whose window
+//! contains its Lima date).
+
+use super::{
+    Step,
+    campaigns::camp_cte,
+    context::{Ctx, normalised_text},
+};
+
+/// Contactabilidad from a homologated text (§4): case-insensitive, `_` ≡ space; anything else,
+/// or no homologation match, is SIN_CLASIFICAR.
+fn contactabilidad(expr: &str) -> String {
+    let t = normalised_text(expr);
+    format!(
+        "CASE {t} WHEN 'CONTACTO EFECTIVO' THEN 'CONTACTO_EFECTIVO' \
+         WHEN 'CONTACTO NO EFECTIVO' THEN 'CONTACTO_NO_EFECTIVO' \
+         WHEN 'NO CONTACTO' THEN 'NO_CONTACTO' ELSE 'SIN_CLASIFICAR' END"
+    )
+}
+
+/// Homologation key part of a gestión: trimmed, NULL read as '' (§4).
+fn key(expr: &str) -> String {
+    format!("COALESCE(TRIM({expr}), '')")
+}
+
+pub fn gestiones(ctx: &Ctx) -> Step {
+    let d = ctx.d;
+    let camp = camp_cte(ctx);
+    let f = ctx.bool(false);
+    // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
+    // letters alone, hence the 'Sí' spelling too.
+    let human_pdp = "(h.pdp IS NOT NULL AND UPPER(TRIM(h.pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
+    Step {
+        name: "aux_gestiones",
+        delete: format!(
+            "DELETE FROM aux_gestiones WHERE {}",
+            ctx.in_gestion_days("fecha_gestion")
+        ),
+        insert: format!(
+            r"WITH {camp},
+-- ejecutivos keyed by the lower-cased login, one row per key.
+ejec AS (
+    SELECT * FROM (
+        SELECT LOWER(correo_name) AS correo_key, correo_name, document, nombre,
+            ROW_NUMBER() OVER (PARTITION BY LOWER(correo_name) ORDER BY correo_name) AS rn
+        FROM raw_ejecutivos
+    ) e
+    WHERE rn = 1
+),
+g AS (
+    SELECT 'VOICEBOT' AS canal, v.uid AS gestion_uid, v.date AS ts,
+        {vb_fecha} AS fecha_gestion, {vb_hora} AS hora,
+        v.document AS cod_luna, v.campaign_name,
+        CAST(NULL AS TEXT) AS correo_agente, 'VOICEBOT' AS nombre_agente, '999' AS documento_agente,
+        h.n1_homologado AS nivel_1, h.n2_homologado AS nivel_2, h.n3_homologado AS nivel_3,
+        {vb_contact} AS contactabilidad,
+        COALESCE(h.peso_homologado, 1) AS peso,
+        COALESCE(h.es_pdp_homologado, {f}) AS es_compromiso,
+        -- §7.4: NULL for bot rows.
+        CAST(NULL AS NUMERIC) AS monto_compromiso,
+        {vb_compromiso} AS fecha_compromiso,
+        v.duracion
+    FROM raw_voicebot_gestiones v
+    LEFT JOIN raw_homologacion_voicebot h
+        ON TRIM(h.bot_management) = {vb_k1}
+        AND TRIM(h.bot_sub_management) = {vb_k2}
+        AND TRIM(h.bot_compromiso) = {vb_k3}
+    -- An interaction without a timestamp has no Lima day or hour and is skipped.
+    WHERE v.date IS NOT NULL AND {vb_days}
+    UNION ALL
+    SELECT 'CALL', m.uid, m.date,
+        {ma_fecha}, {ma_hora},
+        m.document, m.campaign_name,
+        -- The login as ejecutivos spells it; an unmatched one lower-cased so that case variants
+        -- are one agent; none at all: 'UNKNOWN' (§7.4, §12).
+        COALESCE(e.correo_name, LOWER(m.correo_agente), 'UNKNOWN'),
+        COALESCE(e.nombre, m.nombre_agente, 'UNKNOWN'),
+        COALESCE(e.document, 'SIN_DNI'),
+        m.n1, m.n2, m.n3,
+        {ma_contact},
+        COALESCE(h.peso, 1),
+        {human_pdp},
+        CASE WHEN {human_pdp} THEN COALESCE(m.monto_compromiso, 0) ELSE 0 END,
+        m.fecha_compromiso,
+        m.duracion
+    FROM raw_mibotair_gestiones m
+    LEFT JOIN raw_homologacion_mibotair h
+        ON TRIM(h.n_1) = {ma_k1} AND TRIM(h.n_2) = {ma_k2} AND TRIM(h.n_3) = {ma_k3}
+    LEFT JOIN ejec e ON e.correo_key = LOWER(m.correo_agente)
+    WHERE m.date IS NOT NULL AND {ma_days}
+),
+-- archivo_principal (§7.4): among the campaigns holding the client whose window contains the
+-- gestión's day, the latest fecha_apertura (ties: smallest archivo).
+client_campaign AS (
+    SELECT DISTINCT a.cod_luna, c.archivo, c.fecha_apertura, c.fin
+    FROM aux_cuenta_campana a
+    JOIN camp c ON c.archivo = a.archivo
+),
+principal AS (
+    SELECT * FROM (
+        SELECT g.canal, g.gestion_uid, cc.archivo,
+            ROW_NUMBER() OVER (
+                PARTITION BY g.canal, g.gestion_uid
+                ORDER BY cc.fecha_apertura DESC, cc.archivo ASC
+            ) AS rn
+        FROM g
+        JOIN client_campaign cc ON cc.cod_luna = g.cod_luna
+            AND g.fecha_gestion BETWEEN cc.fecha_apertura AND cc.fin
+    ) ranked
+    WHERE rn = 1
+)
+INSERT INTO aux_gestiones
+    (canal, gestion_uid, timestamp_gestion, fecha_gestion, hora, cod_luna, campaign_name,
+     correo_agente, nombre_agente, documento_agente, nivel_1, nivel_2, nivel_3, contactabilidad,
+     peso, es_contacto_efectivo, es_compromiso, monto_compromiso, fecha_compromiso, duracion,
+     intento, archivo_principal)
+SELECT g.canal, g.gestion_uid, g.ts, g.fecha_gestion, g.hora, g.cod_luna, g.campaign_name,
+    g.correo_agente, g.nombre_agente, g.documento_agente, g.nivel_1, g.nivel_2, g.nivel_3,
+    g.contactabilidad, g.peso, (g.contactabilidad = 'CONTACTO_EFECTIVO'), g.es_compromiso,
+    g.monto_compromiso, g.fecha_compromiso, g.duracion,
+    -- intento (§7.4): ordinal among the client's gestiones of both channels that Lima day.
+    ROW_NUMBER() OVER (
+        PARTITION BY g.cod_luna, g.fecha_gestion
+        ORDER BY {ts_order}, g.canal, g.gestion_uid
+    ),
+    COALESCE(p.archivo, 'GENERAL')
+FROM g
+LEFT JOIN principal p ON p.canal = g.canal AND p.gestion_uid = g.gestion_uid",
+            vb_fecha = d.lima_date("v.date"),
+            vb_hora = d.lima_hour("v.date"),
+            vb_contact = contactabilidad("h.contactabilidad_homologada"),
+            vb_compromiso = d.lima_date("v.fecha_compromiso"),
+            vb_k1 = key("v.management"),
+            vb_k2 = key("v.sub_management"),
+            vb_k3 = key("v.compromiso"),
+            vb_days = ctx.in_gestion_days_ts("v.date"),
+            ma_fecha = d.lima_date("m.date"),
+            ma_hora = d.lima_hour("m.date"),
+            ma_contact = contactabilidad("h.contactabilidad"),
+            ma_k1 = key("m.n1"),
+            ma_k2 = key("m.n2"),
+            ma_k3 = key("m.n3"),
+            ma_days = ctx.in_gestion_days_ts("m.date"),
+            ts_order = d.timestamp_order("g.ts"),
+        ),
+    }
+}
+
+/// The fan-out: one row per gestión × account of its client in every campaign of the scope whose
+/// window contains the gestión's day.
+pub fn gestion_cuenta(ctx: &Ctx) -> Step {
+    let camp = camp_cte(ctx);
+    Step {
+        name: "aux_gestion_cuenta",
+        delete: format!(
+            "DELETE FROM aux_gestion_cuenta WHERE {} AND {}",
+            ctx.in_campaigns("archivo"),
+            ctx.in_days("fecha_gestion")
+        ),
+        insert: format!(
+            r"WITH {camp}
+INSERT INTO aux_gestion_cuenta
+    (archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, contactabilidad, es_compromiso)
+SELECT a.archivo, a.cuenta, g.canal, g.gestion_uid, a.cod_luna, g.fecha_gestion,
+    g.contactabilidad, g.es_compromiso
+FROM camp c
+JOIN aux_cuenta_campana a ON a.archivo = c.archivo
+JOIN aux_gestiones g ON g.cod_luna = a.cod_luna
+    AND g.fecha_gestion BETWEEN c.fecha_apertura AND c.fin
+WHERE {in_campaigns} AND {in_days}",
+            in_campaigns = ctx.in_campaigns("c.archivo"),
+            in_days = ctx.in_days("g.fecha_gestion"),
+        ),
+    }
+}

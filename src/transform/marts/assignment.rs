@@ -1,0 +1,60 @@
+//! assignment_data (DOMAIN §9.3): per campaign × servicio × account due date, as of the
+//! reference day R = min(COALESCE(fecha_cierre, today), today). Only campaigns opened in the last
+//! 12 months (fecha_apertura in [today − 12 months, today]) are rebuilt; older rows are left as
+//! they are.
+
+use chrono::Months;
+
+use crate::transform::{Step, campaigns::camp_cte, context::Ctx};
+
+pub fn assignment(ctx: &Ctx) -> Step {
+    let d = ctx.d;
+    let camp = camp_cte(ctx);
+    let now = ctx.now();
+    let since = ctx.date(
+        ctx.today
+            .checked_sub_months(Months::new(12))
+            .unwrap_or(ctx.today),
+    );
+    let recent = format!(
+        "fecha_apertura >= {since} AND fecha_apertura <= {today} AND {in_campaigns}",
+        today = ctx.today(),
+        in_campaigns = ctx.in_campaigns("archivo"),
+    );
+    Step {
+        name: "assignment_data",
+        delete: format!(
+            "WITH {camp} DELETE FROM assignment_data \
+             WHERE archivo IN (SELECT archivo FROM camp WHERE {recent})"
+        ),
+        insert: format!(
+            r"WITH {camp},
+cs AS (SELECT * FROM camp WHERE {recent})
+INSERT INTO assignment_data
+    (periodo, archivo, cartera, servicio, fecha_vencimiento, fecha_corte, clientes, cuentas,
+     deuda_asig, deuda_actual, ticket_promedio, fecha_procesamiento, created_at, updated_at)
+SELECT periodo, archivo, cartera, servicio, fecha_vencimiento, fecha_corte, clientes, cuentas,
+    {deuda_asig}, {deuda_actual},
+    CASE WHEN cuentas = 0 THEN 0 ELSE {ticket} END,
+    {now}, {now}, {now}
+FROM (
+    SELECT c.periodo, c.archivo, c.cartera, a.servicio, a.fecha_vencimiento,
+        c.hasta AS fecha_corte,
+        COUNT(DISTINCT a.cod_luna) AS clientes,
+        COUNT(*) AS cuentas,
+        SUM(a.deuda_asig) AS deuda_asig,
+        -- The saldo at R (net of counted payments since the snapshot, §13.7); 0 when R has no
+        -- state row (a window that ends before it starts).
+        SUM(COALESCE(e.monto_saldo_actual, 0)) AS deuda_actual
+    FROM cs c
+    JOIN aux_cuenta_campana a ON a.archivo = c.archivo
+    LEFT JOIN aux_cuenta_estado_diario e ON e.archivo_campana = a.archivo
+        AND e.fecha_proceso = c.hasta AND e.cuenta = a.cuenta
+    GROUP BY c.periodo, c.archivo, c.cartera, a.servicio, a.fecha_vencimiento, c.hasta
+) r",
+            deuda_asig = d.round2("deuda_asig"),
+            deuda_actual = d.round2("deuda_actual"),
+            ticket = d.round2("1.0 * deuda_asig / cuentas"),
+        ),
+    }
+}

@@ -1,0 +1,178 @@
+//! dashboard_data (DOMAIN §8, §9.1, §13.1): one row per campaign × servicio present among its
+//! accounts × calendar day D of the window up to today.
+//!
+//! Every cumulative KPI of day D is "accounts (or gestiones, or payments) whose first qualifying
+//! event is on or before D", so each account is reduced once to the first day it reached each
+//! state and each day counts the accounts whose date is ≤ D.
+
+use crate::transform::{Step, context::Ctx};
+
+pub fn dashboard(ctx: &Ctx) -> Step {
+    let d = ctx.d;
+    let now = ctx.now();
+    let money = |x: &str| d.round2(x);
+    Step {
+        name: "dashboard_data",
+        delete: format!(
+            "DELETE FROM dashboard_data WHERE {} AND {}",
+            ctx.in_campaigns("archivo"),
+            ctx.in_days("fecha_foto")
+        ),
+        insert: format!(
+            r"WITH days AS (
+    SELECT archivo, fecha, cartera, dia_gestion FROM aux_campana_dia
+    WHERE {k_in_campaigns} AND {k_in_days}
+),
+-- Per account: the first day of each class (within the window, since the fan-out only holds
+-- gestiones of the window) and of its first counted payment.
+acc AS (
+    SELECT a.archivo, a.cuenta, a.servicio, a.es_frac, a.deuda_asig,
+        g.d_cd, g.d_cdci, g.d_any, g.d_pdp, p.d_pay
+    FROM aux_cuenta_campana a
+    LEFT JOIN (
+        SELECT archivo, cuenta,
+            MIN(CASE WHEN contactabilidad = 'CONTACTO_EFECTIVO' THEN fecha_gestion END) AS d_cd,
+            MIN(CASE WHEN contactabilidad IN ('CONTACTO_EFECTIVO', 'CONTACTO_NO_EFECTIVO')
+                THEN fecha_gestion END) AS d_cdci,
+            MIN(fecha_gestion) AS d_any,
+            MIN(CASE WHEN es_compromiso THEN fecha_gestion END) AS d_pdp
+        FROM aux_gestion_cuenta
+        WHERE {gc_in_campaigns}
+        GROUP BY archivo, cuenta
+    ) g ON g.archivo = a.archivo AND g.cuenta = a.cuenta
+    LEFT JOIN (
+        -- Counted on day D (§7.5): valid and fecha_pago in [apertura, min(D, window end)];
+        -- every mart day D is inside the window, so: valid, in the window and ≤ D.
+        SELECT archivo, cuenta, MIN(fecha_pago) AS d_pay
+        FROM aux_pagos
+        WHERE es_pago_valido AND esta_en_ventana AND {p_in_campaigns}
+        GROUP BY archivo, cuenta
+    ) p ON p.archivo = a.archivo AND p.cuenta = a.cuenta
+    WHERE {a_in_campaigns}
+),
+clients AS (
+    SELECT archivo, servicio, COUNT(DISTINCT cod_luna) AS clientes
+    FROM aux_cuenta_campana
+    WHERE {a2_in_campaigns}
+    GROUP BY archivo, servicio
+),
+classes AS (
+    SELECT dd.archivo, a.servicio, dd.fecha,
+        COUNT(*) AS cuentas,
+        SUM(CASE WHEN a.d_cd <= dd.fecha THEN 1 ELSE 0 END) AS cd,
+        SUM(CASE WHEN a.d_cdci <= dd.fecha THEN 1 ELSE 0 END) AS cdci,
+        SUM(CASE WHEN a.d_any <= dd.fecha THEN 1 ELSE 0 END) AS gestionadas,
+        SUM(CASE WHEN a.d_pdp <= dd.fecha THEN 1 ELSE 0 END) AS pdp,
+        SUM(CASE WHEN a.es_frac THEN 1 ELSE 0 END) AS frac,
+        SUM(CASE WHEN a.es_frac AND a.d_pdp <= dd.fecha THEN 1 ELSE 0 END) AS pdp_frac,
+        SUM(CASE WHEN a.d_pay <= dd.fecha THEN 1 ELSE 0 END) AS pagadoras,
+        SUM(a.deuda_asig) AS deuda_asig
+    FROM days dd
+    JOIN acc a ON a.archivo = dd.archivo
+    GROUP BY dd.archivo, a.servicio, dd.fecha
+),
+-- Distinct gestiones per campaign × servicio × day: a gestión fanned out to several accounts of
+-- one row counts once (§8).
+gestiones_dia AS (
+    SELECT archivo, servicio, fecha_gestion,
+        COUNT(*) AS total,
+        SUM(CASE WHEN canal = 'VOICEBOT' THEN 1 ELSE 0 END) AS voicebot,
+        SUM(CASE WHEN canal = 'CALL' THEN 1 ELSE 0 END) AS llamadas,
+        SUM(CASE WHEN contactabilidad = 'CONTACTO_EFECTIVO' THEN 1 ELSE 0 END) AS efectivas
+    FROM (
+        SELECT DISTINCT gc.archivo, a.servicio, gc.canal, gc.gestion_uid, gc.fecha_gestion,
+            gc.contactabilidad
+        FROM aux_gestion_cuenta gc
+        JOIN aux_cuenta_campana a ON a.archivo = gc.archivo AND a.cuenta = gc.cuenta
+        WHERE {gc2_in_campaigns}
+    ) x
+    GROUP BY archivo, servicio, fecha_gestion
+),
+gestiones_acum AS (
+    SELECT dd.archivo, g.servicio, dd.fecha, SUM(g.total) AS total, SUM(g.voicebot) AS voicebot,
+        SUM(g.llamadas) AS llamadas, SUM(g.efectivas) AS efectivas
+    FROM days dd
+    JOIN gestiones_dia g ON g.archivo = dd.archivo AND g.fecha_gestion <= dd.fecha
+    GROUP BY dd.archivo, g.servicio, dd.fecha
+),
+-- §13.1: recupero of day D is cumulative since apertura.
+pagos_dia AS (
+    SELECT p.archivo, a.servicio, p.fecha_pago, SUM(p.monto_cancelado) AS monto
+    FROM aux_pagos p
+    JOIN aux_cuenta_campana a ON a.archivo = p.archivo AND a.cuenta = p.cuenta
+    WHERE p.es_pago_valido AND p.esta_en_ventana AND {p2_in_campaigns}
+    GROUP BY p.archivo, a.servicio, p.fecha_pago
+),
+pagos_acum AS (
+    SELECT dd.archivo, y.servicio, dd.fecha, SUM(y.monto) AS recupero
+    FROM days dd
+    JOIN pagos_dia y ON y.archivo = dd.archivo AND y.fecha_pago <= dd.fecha
+    GROUP BY dd.archivo, y.servicio, dd.fecha
+),
+-- §13.7: deuda_act is the snapshot debt, not net of payments.
+deuda_dia AS (
+    SELECT archivo_campana AS archivo, servicio, fecha_proceso AS fecha,
+        SUM(monto_exigible) AS deuda_act
+    FROM aux_cuenta_estado_diario
+    WHERE {e_in_campaigns} AND {e_in_days}
+    GROUP BY archivo_campana, servicio, fecha_proceso
+),
+r AS (
+    SELECT dd.fecha, dd.archivo, dd.cartera, c.servicio, dd.dia_gestion,
+        c.cuentas, cl.clientes, c.gestionadas, c.cd, c.cdci - c.cd AS ci,
+        c.gestionadas - c.cdci AS sc, c.cuentas - c.gestionadas AS sg,
+        c.pdp, c.pagadoras, c.frac, c.pdp_frac,
+        COALESCE(g.total, 0) AS total, COALESCE(g.voicebot, 0) AS voicebot,
+        COALESCE(g.llamadas, 0) AS llamadas, COALESCE(g.efectivas, 0) AS efectivas,
+        c.deuda_asig, COALESCE(t.deuda_act, 0) AS deuda_act, COALESCE(y.recupero, 0) AS recupero
+    FROM days dd
+    JOIN classes c ON c.archivo = dd.archivo AND c.fecha = dd.fecha
+    JOIN clients cl ON cl.archivo = c.archivo AND cl.servicio = c.servicio
+    LEFT JOIN gestiones_acum g
+        ON g.archivo = dd.archivo AND g.servicio = c.servicio AND g.fecha = dd.fecha
+    LEFT JOIN pagos_acum y
+        ON y.archivo = dd.archivo AND y.servicio = c.servicio AND y.fecha = dd.fecha
+    LEFT JOIN deuda_dia t
+        ON t.archivo = dd.archivo AND t.servicio = c.servicio AND t.fecha = dd.fecha
+)
+INSERT INTO dashboard_data
+    (fecha_foto, archivo, cartera, servicio, dia_gestion,
+     cuentas, clientes, cuentas_gestionadas, cuentas_cd, cuentas_ci, cuentas_sc, cuentas_sg,
+     cuentas_pdp, cuentas_pagadoras, cuentas_frac, cuentas_pdp_frac,
+     total_gestiones, gestiones_voicebot, gestiones_call, gestiones_efectivas,
+     deuda_asig, deuda_act, recupero,
+     pct_cober, pct_contac, pct_cd, pct_ci, pct_sc, pct_conversion, pct_efectividad, pct_cierre,
+     inten, fecha_procesamiento, created_at, updated_at)
+SELECT fecha, archivo, cartera, servicio, dia_gestion,
+    cuentas, clientes, gestionadas, cd, ci, sc, sg, pdp, pagadoras, frac, pdp_frac,
+    total, voicebot, llamadas, efectivas,
+    {deuda_asig}, {deuda_act}, {recupero},
+    {pct_cober}, {pct_contac}, {pct_cd}, {pct_ci}, {pct_sc}, {pct_conversion},
+    {pct_efectividad}, {pct_cierre}, {inten},
+    {now}, {now}, {now}
+FROM r",
+            k_in_campaigns = ctx.in_campaigns("archivo"),
+            k_in_days = ctx.in_days("fecha"),
+            gc_in_campaigns = ctx.in_campaigns("archivo"),
+            p_in_campaigns = ctx.in_campaigns("archivo"),
+            a_in_campaigns = ctx.in_campaigns("a.archivo"),
+            a2_in_campaigns = ctx.in_campaigns("archivo"),
+            gc2_in_campaigns = ctx.in_campaigns("gc.archivo"),
+            p2_in_campaigns = ctx.in_campaigns("p.archivo"),
+            e_in_campaigns = ctx.in_campaigns("archivo_campana"),
+            e_in_days = ctx.in_days("fecha_proceso"),
+            deuda_asig = money("deuda_asig"),
+            deuda_act = money("deuda_act"),
+            recupero = money("recupero"),
+            pct_cober = d.pct("gestionadas", "cuentas"),
+            pct_contac = d.pct("efectivas", "total"),
+            pct_cd = d.pct("cd", "cuentas"),
+            pct_ci = d.pct("ci", "cuentas"),
+            pct_sc = d.pct("sc", "cuentas"),
+            pct_conversion = d.pct("pdp", "cd"),
+            pct_efectividad = d.pct("pdp", "gestionadas"),
+            pct_cierre = d.pct("recupero", "deuda_asig"),
+            inten = d.ratio("total", "gestionadas"),
+        ),
+    }
+}

@@ -1,0 +1,255 @@
+//! The transform layer: set-based SQL builds from the raw tables into the aux tables and the
+//! five marts (DOMAIN §7, §8, §9, §13), on PostgreSQL and SQLite alike.
+//!
+//! Order (§7.6): calendar → campaign accounts → gestiones → fan-out → payments → account daily
+//! state → marts. Each step deletes the rows of the scope and inserts the new ones in one
+//! transaction, so a failure leaves the previously published rows intact and a rebuild is
+//! idempotent. Each step is one SQL text; engine differences live in [`dialect`].
+//!
+//! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
+//! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
+//! rebuilt for the scope's campaigns and, where they are dated, its days; aux_cuenta_campana,
+//! aux_pagos and assignment_data are not dated and are rebuilt whole per campaign. Day-keyed rows
+//! that hold every archivo at once (aux_gestiones, operation_data, productivity_data) are rebuilt
+//! for whole Lima days: [from, to] when `from` is given, otherwise the days spanned by the
+//! scope's campaign windows (every day when the scope names no campaigns). Derived values that
+//! look across campaigns (archivo_principal, payment credit) read the aux rows of every campaign
+//! as last built.
+
+mod accounts;
+mod calendar;
+mod campaigns;
+mod context;
+mod debt;
+pub mod dialect;
+mod gestiones;
+mod marts;
+mod payments;
+
+use std::time::Instant;
+
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
+
+use self::{
+    campaigns::{camp_cte, strip_txt},
+    context::Ctx,
+    dialect::Dialect,
+};
+
+/// Which (archivo, day) pairs to rebuild. `campaigns: None` = every campaign.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Scope {
+    pub campaigns: Option<Vec<String>>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+}
+
+impl Scope {
+    pub fn everything() -> Self {
+        Self::default()
+    }
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct StepReport {
+    /// The table the step rebuilt, e.g. "aux_gestiones", "dashboard_data".
+    pub step: &'static str,
+    /// Rows inserted.
+    pub rows: u64,
+    pub seconds: f64,
+}
+
+/// One build: the DELETE of the scope's rows and the INSERT … SELECT of the new ones.
+pub(crate) struct Step {
+    pub name: &'static str,
+    pub delete: String,
+    pub insert: String,
+}
+
+/// Rebuilds the aux layer and the marts for `scope` as of Lima date `today`.
+pub async fn build(
+    db: &DatabaseConnection,
+    scope: &Scope,
+    today: NaiveDate,
+) -> Result<Vec<StepReport>, DbErr> {
+    let mut ctx = Ctx {
+        d: Dialect::of(db.get_database_backend()),
+        today,
+        now: Utc::now(),
+        campaigns: scope.campaigns.clone(),
+        from: scope.from,
+        to: scope.to,
+        days: None,
+    };
+    let mut reports = vec![run(db, calendar::calendario_habiles(&ctx)).await?];
+    ctx.days = gestion_days(db, &ctx).await?;
+    let steps: [fn(&Ctx) -> Step; 11] = [
+        calendar::campana_dia,
+        accounts::cuenta_campana,
+        gestiones::gestiones,
+        gestiones::gestion_cuenta,
+        payments::pagos,
+        debt::cuenta_estado_diario,
+        marts::dashboard::dashboard,
+        marts::evolution::evolution,
+        marts::assignment::assignment,
+        marts::operation::operation,
+        marts::productivity::productivity,
+    ];
+    for step in steps {
+        reports.push(run(db, step(&ctx)).await?);
+    }
+    Ok(reports)
+}
+
+async fn run(db: &DatabaseConnection, step: Step) -> Result<StepReport, DbErr> {
+    let started = Instant::now();
+    let txn = db.begin().await?;
+    txn.execute_unprepared(&step.delete)
+        .await
+        .map_err(|e| context_error(step.name, "delete", e))?;
+    let inserted = txn
+        .execute_unprepared(&step.insert)
+        .await
+        .map_err(|e| context_error(step.name, "insert", e))?;
+    txn.commit().await?;
+    let report = StepReport {
+        step: step.name,
+        rows: inserted.rows_affected(),
+        seconds: started.elapsed().as_secs_f64(),
+    };
+    tracing::debug!(
+        step = report.step,
+        rows = report.rows,
+        seconds = report.seconds,
+        "transform step"
+    );
+    Ok(report)
+}
+
+fn context_error(step: &str, phase: &str, e: DbErr) -> DbErr {
+    DbErr::Custom(format!("transform step {step} ({phase}): {e}"))
+}
+
+/// The Lima days whose day-keyed rows a scope rebuilds (see the module docs).
+async fn gestion_days(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+) -> Result<Option<(Option<NaiveDate>, Option<NaiveDate>)>, DbErr> {
+    if ctx.from.is_some() || ctx.campaigns.is_none() {
+        return Ok(Some((ctx.from, ctx.to)));
+    }
+    let d = ctx.d;
+    let sql = format!(
+        "WITH {camp} SELECT {first} AS first_day, {last} AS last_day FROM camp \
+         WHERE hasta >= fecha_apertura AND {in_campaigns}",
+        camp = camp_cte(ctx),
+        first = d.date_text("MIN(fecha_apertura)"),
+        last = d.date_text("MAX(hasta)"),
+        in_campaigns = ctx.in_campaigns("archivo"),
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    let first = date_column(row.as_ref(), "first_day")?;
+    let last = date_column(row.as_ref(), "last_day")?;
+    Ok(first.map(|first| (Some(first), ctx.to.or(last))))
+}
+
+fn date_column(
+    row: Option<&sea_orm::QueryResult>,
+    column: &str,
+) -> Result<Option<NaiveDate>, DbErr> {
+    let Some(row) = row else { return Ok(None) };
+    let text: Option<String> = row.try_get("", column)?;
+    text.map(|t| {
+        NaiveDate::parse_from_str(&t, "%Y-%m-%d")
+            .map_err(|e| DbErr::Custom(format!("{column}: not a date: {t}: {e}")))
+    })
+    .transpose()
+}
+
+/// The scope a raw load calls for (DOMAIN §7.6): open campaigns, plus campaigns whose window
+/// intersects [earliest raw date touched since `since` − lookback, today].
+///
+/// "Touched" = raw rows with `updated_at >= since`; their business date is fecha_apertura
+/// (calendario), fecha_asignacion (asignaciones), fecha_proceso (trandeuda), fecha_pago (pagos)
+/// and the Lima date of the interaction (gestiones). Campaigns named by touched calendario or
+/// asignaciones rows are included directly too. `from` is the earlier of that start and the
+/// first apertura of the chosen campaigns, so their whole windows and every gestión day from the
+/// start on are rebuilt; `to` stays open (up to today).
+pub async fn affected_scope(
+    db: &DatabaseConnection,
+    since: DateTime<Utc>,
+    lookback_days: u32,
+    today: NaiveDate,
+) -> Result<Scope, DbErr> {
+    let backend = db.get_database_backend();
+    let d = Dialect::of(backend);
+    let ctx = Ctx {
+        d,
+        today,
+        now: Utc::now(),
+        campaigns: None,
+        from: None,
+        to: None,
+        days: None,
+    };
+    let touched = |col: &str| d.timestamp_at_least(col, since);
+    let earliest_sql = format!(
+        "SELECT {earliest} AS earliest FROM (
+            SELECT MIN(fecha_apertura) AS d FROM raw_calendario WHERE {t}
+            UNION ALL SELECT MIN(fecha_asignacion) FROM raw_asignaciones WHERE {t}
+            UNION ALL SELECT MIN(fecha_proceso) FROM raw_trandeuda WHERE {t}
+            UNION ALL SELECT MIN(fecha_pago) FROM raw_pagos WHERE {t}
+            UNION ALL SELECT MIN({vb_day}) FROM raw_voicebot_gestiones WHERE {t}
+            UNION ALL SELECT MIN({ma_day}) FROM raw_mibotair_gestiones WHERE {t}
+        ) touched",
+        earliest = d.date_text("MIN(d)"),
+        t = touched("updated_at"),
+        vb_day = d.lima_date("date"),
+        ma_day = d.lima_date("date"),
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(backend, earliest_sql))
+        .await?;
+    let start = date_column(row.as_ref(), "earliest")?
+        .map(|e| e - Duration::days(i64::from(lookback_days)));
+
+    let intersects = match start {
+        Some(start) => format!(
+            "(fecha_apertura <= {today} AND fin >= {start})",
+            today = ctx.today(),
+            start = d.date(start)
+        ),
+        None => d.bool(false).to_string(),
+    };
+    let campaigns_sql = format!(
+        "WITH {camp} SELECT archivo, {apertura} AS apertura FROM camp
+         WHERE fecha_cierre IS NULL OR {intersects}
+            OR archivo IN (SELECT archivo FROM raw_calendario WHERE {t})
+            OR archivo IN (SELECT {stripped} FROM raw_asignaciones WHERE {t})
+         ORDER BY archivo",
+        camp = camp_cte(&ctx),
+        apertura = d.date_text("fecha_apertura"),
+        t = touched("updated_at"),
+        stripped = strip_txt("archivo"),
+    );
+    let rows = db
+        .query_all_raw(Statement::from_string(backend, campaigns_sql))
+        .await?;
+    let mut campaigns = Vec::with_capacity(rows.len());
+    let mut from = start;
+    for row in &rows {
+        campaigns.push(row.try_get::<String>("", "archivo")?);
+        if let Some(apertura) = date_column(Some(row), "apertura")? {
+            from = Some(from.map_or(apertura, |f| f.min(apertura)));
+        }
+    }
+    Ok(Scope {
+        campaigns: Some(campaigns),
+        from,
+        to: None,
+    })
+}

@@ -1,0 +1,68 @@
+//! aux_pagos: payments attributed to campaign accounts (DOMAIN §7.5, §12, §13.10).
+
+use super::{
+    Step,
+    campaigns::camp_cte,
+    context::{Ctx, is_blank},
+};
+
+pub fn pagos(ctx: &Ctx) -> Step {
+    let camp = camp_cte(ctx);
+    let today = ctx.today();
+    let now = ctx.now();
+    Step {
+        name: "aux_pagos",
+        // Every payment of a campaign's accounts is kept, whatever its date (esta_en_ventana says
+        // whether it falls in the window), so the table is rebuilt per campaign, not per day.
+        delete: format!(
+            "DELETE FROM aux_pagos WHERE {}",
+            ctx.in_campaigns("archivo")
+        ),
+        insert: format!(
+            r"WITH {camp},
+acc AS (
+    SELECT a.archivo, a.cuenta, a.cod_luna, c.fecha_apertura, c.fin
+    FROM aux_cuenta_campana a
+    JOIN camp c ON c.archivo = a.archivo
+    WHERE {in_campaigns}
+),
+-- raw_pagos already holds one row per (nro_documento, fecha_pago, monto_cancelado), the latest
+-- copy; its motivo_rechazo decides whether the payment counts.
+p AS (
+    SELECT nro_documento, fecha_pago, monto_cancelado
+    FROM raw_pagos
+    WHERE {not_rejected}
+),
+-- Document → account: the non-rejected trandeuda row of any amount and snapshot that is the
+-- latest (fecha_proceso, creado_el, archivo, then the larger cod_cuenta).
+owner AS (
+    SELECT * FROM (
+        SELECT t.nro_documento, t.cod_cuenta,
+            ROW_NUMBER() OVER (
+                PARTITION BY t.nro_documento
+                ORDER BY t.fecha_proceso DESC, t.creado_el DESC NULLS LAST, t.archivo DESC,
+                    LENGTH(t.cod_cuenta) DESC, t.cod_cuenta DESC
+            ) AS rn
+        FROM raw_trandeuda t
+        WHERE {t_not_rejected} AND t.nro_documento IN (SELECT nro_documento FROM p)
+    ) ranked
+    WHERE rn = 1
+)
+INSERT INTO aux_pagos
+    (archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, esta_en_ventana,
+     es_pago_valido, motivo_rechazo, created_at, updated_at)
+SELECT a.archivo, p.nro_documento, p.fecha_pago, p.monto_cancelado, a.cuenta, a.cod_luna,
+    (p.fecha_pago BETWEEN a.fecha_apertura AND a.fin),
+    (p.monto_cancelado > 0 AND p.fecha_pago <= {today}),
+    CASE WHEN p.monto_cancelado <= 0 THEN 'Monto de pago no positivo'
+        WHEN p.fecha_pago > {today} THEN 'Fecha de pago futura' END,
+    {now}, {now}
+FROM p
+JOIN owner o ON o.nro_documento = p.nro_documento
+JOIN acc a ON a.cuenta = o.cod_cuenta",
+            in_campaigns = ctx.in_campaigns("a.archivo"),
+            not_rejected = is_blank("motivo_rechazo"),
+            t_not_rejected = is_blank("t.motivo_rechazo"),
+        ),
+    }
+}

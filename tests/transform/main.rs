@@ -1,0 +1,1068 @@
+//! The transform layer against a hand-made fixture (see `fixture.rs`), on SQLite and
+//! PostgreSQL: every KPI of every mart row is written out below with the reasoning, from the
+//! DOMAIN rules.
+
+mod check;
+mod fixture;
+mod harness;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use pulso::transform::{Scope, affected_scope, build};
+use sea_orm::{ConnectionTrait, DatabaseConnection};
+
+use check::{Layout, Row, assert_rows, count, dump, row};
+use fixture::{A, B, LOADED_AT};
+use harness::{Engine, TestDb, on_both_engines};
+
+on_both_engines!(
+    fixture_pins_every_kpi,
+    scoped_rebuilds_match_the_full_build,
+    affected_scope_follows_the_load,
+);
+
+fn date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+}
+
+fn today() -> NaiveDate {
+    date("2025-06-10")
+}
+
+async fn loaded(engine: Engine) -> TestDb {
+    let db = TestDb::migrated(engine).await;
+    fixture::load(&db.connection).await;
+    db
+}
+
+async fn fixture_pins_every_kpi(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+
+    let reports = build(db, &Scope::everything(), today()).await.unwrap();
+    let steps: Vec<_> = reports.iter().map(|r| (r.step, r.rows)).collect();
+    assert_eq!(
+        steps,
+        [
+            ("aux_calendario_habiles", 1096), // 2024-01-01 … 2026-12-31
+            ("aux_campana_dia", 7),           // A: 5 days, B: 2 days
+            ("aux_cuenta_campana", 10),
+            ("aux_gestiones", 17),
+            ("aux_gestion_cuenta", 22),
+            ("aux_pagos", 9),
+            ("aux_cuenta_estado_diario", 38), // A: 6 accounts × 5 days, B: 4 × 2
+            ("dashboard_data", 14),
+            ("evolution_data", 10),
+            ("assignment_data", 7),
+            ("operation_data", 16),
+            ("productivity_data", 8),
+        ]
+    );
+
+    assert_everything(db).await;
+    assert_invariants(db).await;
+
+    // Rebuilding changes nothing.
+    let before = dump_all(db).await;
+    let again = build(db, &Scope::everything(), today()).await.unwrap();
+    assert_eq!(
+        again.iter().map(|r| r.rows).collect::<Vec<_>>(),
+        reports.iter().map(|r| r.rows).collect::<Vec<_>>()
+    );
+    assert_eq!(dump_all(db).await, before);
+}
+
+async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    let full = dump_all(db).await;
+
+    // Only the open campaign, only today.
+    let today_only = Scope {
+        campaigns: Some(vec![B.to_string()]),
+        from: Some(today()),
+        to: Some(today()),
+    };
+    build(db, &today_only, today()).await.unwrap();
+    assert_eq!(dump_all(db).await, full);
+
+    // A campaign without days: its whole window, and the gestión days it spans.
+    let closed = Scope {
+        campaigns: Some(vec![A.to_string()]),
+        from: None,
+        to: None,
+    };
+    build(db, &closed, today()).await.unwrap();
+    assert_eq!(dump_all(db).await, full);
+
+    // What a load calls for.
+    let since: DateTime<Utc> = LOADED_AT.parse().unwrap();
+    let scope = affected_scope(db, since, 7, today()).await.unwrap();
+    build(db, &scope, today()).await.unwrap();
+    assert_eq!(dump_all(db).await, full);
+    assert_everything(db).await;
+}
+
+async fn affected_scope_follows_the_load(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    let loaded_at: DateTime<Utc> = LOADED_AT.parse().unwrap();
+    let both = Some(vec![B.to_string(), A.to_string()]); // sorted: "…_AN_…" < "…_Temprana_…"
+
+    // Everything was touched: the earliest business date is the ignored calendario duplicate's
+    // apertura 2025-05-20, minus 7 days of lookback.
+    let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
+    assert_eq!(
+        scope,
+        Scope {
+            campaigns: both.clone(),
+            from: Some(date("2025-05-13")),
+            to: None
+        }
+    );
+
+    // Nothing touched since: the open campaign only, from its apertura.
+    let later = loaded_at + chrono::Duration::hours(1);
+    let scope = affected_scope(db, later, 7, today()).await.unwrap();
+    assert_eq!(
+        scope,
+        Scope {
+            campaigns: Some(vec![B.to_string()]),
+            from: Some(date("2025-06-09")),
+            to: None
+        }
+    );
+
+    // One payment of 06-10 re-delivered: [06-03, 06-10] intersects A's window too.
+    let touched = "2025-06-10T14:00:00+00:00";
+    db.execute_unprepared(&format!(
+        "UPDATE raw_pagos SET updated_at = '{touched}' WHERE nro_documento = 'D512'"
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, later, 7, today()).await.unwrap();
+    assert_eq!(
+        scope,
+        Scope {
+            campaigns: both,
+            from: Some(date("2025-06-03")),
+            to: None
+        }
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Expected rows
+// ---------------------------------------------------------------------------------------------
+
+const DASHBOARD: Layout = Layout {
+    table: "dashboard_data",
+    text: &["fecha_foto", "archivo", "cartera", "servicio"],
+    ints: &[
+        "dia_gestion",
+        "cuentas",
+        "clientes",
+        "cuentas_gestionadas",
+        "cuentas_cd",
+        "cuentas_ci",
+        "cuentas_sc",
+        "cuentas_sg",
+        "cuentas_pdp",
+        "cuentas_pagadoras",
+        "cuentas_frac",
+        "cuentas_pdp_frac",
+        "total_gestiones",
+        "gestiones_voicebot",
+        "gestiones_call",
+        "gestiones_efectivas",
+    ],
+    money: &["deuda_asig", "deuda_act", "recupero"],
+    pct: &[
+        "pct_cober",
+        "pct_contac",
+        "pct_cd",
+        "pct_ci",
+        "pct_sc",
+        "pct_conversion",
+        "pct_efectividad",
+        "pct_cierre",
+        "inten",
+    ],
+};
+
+/// Per account, the first day of each state in its campaign (fan-out of the gestiones, §7.4):
+///
+/// A (window 06-05 … 06-09; snapshot S = 06-05 for 06-05 … 06-08, 06-09 for 06-09)
+/// - C11 MOVIL 1001: v1 06-05 NO_CONTACTO, v2 06-05 CI, m1 06-06 CD+PDP, m3 06-09 NC →
+///   CI from 06-05, CD and PDP from 06-06; counted payments P1 06-06 50.00, P11 06-09 10.00.
+/// - C12 FIJA 1001: the same gestiones → CI 06-05, CD+PDP 06-06; P4 (−10.00) is not valid.
+/// - C21 FIJA 1002 frac: v3 06-05 SIN_CLASIFICAR (SC), m2 06-09 CI; P10 06-06 25.00 (P2 on
+///   06-04 is before apertura). m6 (06-04) is outside the window.
+/// - C31, C32 MOVIL 1003: v10 06-05 22:30 NC (SC), v4 06-06 CD, v5 06-07 (Sat) CD+PDP;
+///   P3 (06-10) is after cierre.
+/// - C41 FIJA 1004: nothing → SG all along.
+///
+/// deuda_asig (A: first snapshot ≥ apertura = 06-05): C11 100+50 = 150, C12 80, C21 200 (the
+/// later copy), C31 0.50, C32 30 (−5.00 ignored), C41 60 (999 rejected) → MOVIL 180.50,
+/// FIJA 340. debt on 06-09: C11 100, C12 80, C21 150, C31 0 (absent), C32 30, C41 60 →
+/// MOVIL 130, FIJA 290.
+///
+/// B (window 06-09 … 06-10; fecha_trandeuda 06-09; S = 06-09 on both days)
+/// - C13 MOVIL 1001: m3 06-09 NC → SC from 06-09; P6 06-09 30.00.
+/// - C51 MOVIL 1005 frac: v8 06-10 NC, m4 06-10 CD+PDP; P5 06-10 45.50.
+/// - C71 MOVIL 1007: m5 06-10 CD (no PDP); absent from the snapshot → debt 0.
+/// - C61 FIJA 1006: v6 06-10 NC, m7 06-10 SIN_CLASIFICAR → SC from 06-10; P9 is future-dated.
+///
+/// deuda_asig = deuda_act: C13 120, C51 40+45.50 = 85.50, C71 0 → MOVIL 205.50; C61 300.
+fn dashboard_rows() -> Vec<Row> {
+    // ints: dia_gestion, cuentas, clientes, gestionadas, cd, ci, sc, sg, pdp, pagadoras, frac,
+    //       pdp_frac, total_gestiones, voicebot, call, efectivas
+    // money: deuda_asig, deuda_act, recupero
+    // pct: cober, contac, cd, ci, sc, conversion, efectividad, cierre, inten
+    vec![
+        // A MOVIL {C11, C31, C32}, clientes {1001, 1003}, no frac.
+        // 06-05: C11 CI (v2); C31, C32 SC (v10). gestiones v1, v2, v10 (all bot), none effective.
+        //   cober 3/3; ci 1/3 = 33.33; sc 2/3 = 66.67; inten 3/3.
+        row(
+            &["2025-06-05", A, "TEMPRANA", "MOVIL"],
+            &[1, 3, 2, 3, 0, 1, 2, 0, 0, 0, 0, 0, 3, 3, 0, 0],
+            &[180.50, 180.50, 0.0],
+            &[100.0, 0.0, 0.0, 33.33, 66.67, 0.0, 0.0, 0.0, 1.00],
+        ),
+        // 06-06: all three CD (m1, v4); PDP C11 (m1). gestiones + m1, v4 = 5 (4 bot, 1 call),
+        //   effective m1, v4 = 2. P1 50 → C11 pays. contac 2/5 = 40; conversion 1/3 = 33.33;
+        //   efectividad 1/3; cierre 50/180.5 = 27.70; inten 5/3 = 1.67.
+        row(
+            &["2025-06-06", A, "TEMPRANA", "MOVIL"],
+            &[2, 3, 2, 3, 3, 0, 0, 0, 1, 1, 0, 0, 5, 4, 1, 2],
+            &[180.50, 180.50, 50.0],
+            &[100.0, 40.0, 100.0, 0.0, 0.0, 33.33, 33.33, 27.70, 1.67],
+        ),
+        // 06-07 (Sat): + v5 (CD+PDP for C31, C32) → PDP 3; 6 gestiones (5 bot), 3 effective.
+        //   contac 3/6 = 50; conversion 3/3; efectividad 3/3; inten 6/3 = 2.
+        row(
+            &["2025-06-07", A, "TEMPRANA", "MOVIL"],
+            &[2, 3, 2, 3, 3, 0, 0, 0, 3, 1, 0, 0, 6, 5, 1, 3],
+            &[180.50, 180.50, 50.0],
+            &[100.0, 50.0, 100.0, 0.0, 0.0, 100.0, 100.0, 27.70, 2.00],
+        ),
+        // 06-08 (Sun): nothing new; dia_gestion stays 2.
+        row(
+            &["2025-06-08", A, "TEMPRANA", "MOVIL"],
+            &[2, 3, 2, 3, 3, 0, 0, 0, 3, 1, 0, 0, 6, 5, 1, 3],
+            &[180.50, 180.50, 50.0],
+            &[100.0, 50.0, 100.0, 0.0, 0.0, 100.0, 100.0, 27.70, 2.00],
+        ),
+        // 06-09: + m3 (call, NC) → 7 gestiones (5 bot, 2 call). P11 10 → recupero 60.
+        //   deuda_act 100 + 0 + 30 = 130. contac 3/7 = 42.86; cierre 60/180.5 = 33.24;
+        //   inten 7/3 = 2.33.
+        row(
+            &["2025-06-09", A, "TEMPRANA", "MOVIL"],
+            &[3, 3, 2, 3, 3, 0, 0, 0, 3, 1, 0, 0, 7, 5, 2, 3],
+            &[180.50, 130.0, 60.0],
+            &[100.0, 42.86, 100.0, 0.0, 0.0, 100.0, 100.0, 33.24, 2.33],
+        ),
+        // A FIJA {C12, C21, C41}, clientes {1001, 1002, 1004}, frac {C21}.
+        // 06-05: C12 CI (v2), C21 SC (v3), C41 SG. gestiones v1, v2, v3 (bot).
+        //   cober 2/3 = 66.67; ci 33.33; sc 33.33; inten 3/2 = 1.5.
+        row(
+            &["2025-06-05", A, "TEMPRANA", "FIJA"],
+            &[1, 3, 3, 2, 0, 1, 1, 1, 0, 0, 1, 0, 3, 3, 0, 0],
+            &[340.0, 340.0, 0.0],
+            &[66.67, 0.0, 0.0, 33.33, 33.33, 0.0, 0.0, 0.0, 1.50],
+        ),
+        // 06-06: C12 CD+PDP (m1); C21 still SC; P10 25 → C21 pays. gestiones + m1 = 4
+        //   (3 bot, 1 call), 1 effective. contac 1/4 = 25; cd 33.33; conversion 1/1 = 100;
+        //   efectividad 1/2 = 50; cierre 25/340 = 7.35; inten 4/2 = 2.
+        row(
+            &["2025-06-06", A, "TEMPRANA", "FIJA"],
+            &[2, 3, 3, 2, 1, 0, 1, 1, 1, 1, 1, 0, 4, 3, 1, 1],
+            &[340.0, 340.0, 25.0],
+            &[66.67, 25.0, 33.33, 0.0, 33.33, 100.0, 50.0, 7.35, 2.00],
+        ),
+        row(
+            &["2025-06-07", A, "TEMPRANA", "FIJA"],
+            &[2, 3, 3, 2, 1, 0, 1, 1, 1, 1, 1, 0, 4, 3, 1, 1],
+            &[340.0, 340.0, 25.0],
+            &[66.67, 25.0, 33.33, 0.0, 33.33, 100.0, 50.0, 7.35, 2.00],
+        ),
+        row(
+            &["2025-06-08", A, "TEMPRANA", "FIJA"],
+            &[2, 3, 3, 2, 1, 0, 1, 1, 1, 1, 1, 0, 4, 3, 1, 1],
+            &[340.0, 340.0, 25.0],
+            &[66.67, 25.0, 33.33, 0.0, 33.33, 100.0, 50.0, 7.35, 2.00],
+        ),
+        // 06-09: C21 becomes CI (m2). gestiones + m2, m3 = 6 (3 bot, 3 call), 1 effective.
+        //   deuda_act 80 + 150 + 60 = 290. contac 1/6 = 16.67; inten 6/2 = 3.
+        row(
+            &["2025-06-09", A, "TEMPRANA", "FIJA"],
+            &[3, 3, 3, 2, 1, 1, 0, 1, 1, 1, 1, 0, 6, 3, 3, 1],
+            &[340.0, 290.0, 25.0],
+            &[66.67, 16.67, 33.33, 33.33, 0.0, 100.0, 50.0, 7.35, 3.00],
+        ),
+        // B MOVIL {C13, C51, C71}, clientes {1001, 1005, 1007}, frac {C51}.
+        // 06-09: C13 SC (m3); C51, C71 SG. 1 gestión (call). P6 30 → C13 pays.
+        //   cober 1/3 = 33.33; sc 33.33; cierre 30/205.5 = 14.60; inten 1/1.
+        row(
+            &["2025-06-09", B, "ALTAS_NUEVAS", "MOVIL"],
+            &[1, 3, 3, 1, 0, 0, 1, 2, 0, 1, 1, 0, 1, 0, 1, 0],
+            &[205.50, 205.50, 30.0],
+            &[33.33, 0.0, 0.0, 0.0, 33.33, 0.0, 0.0, 14.60, 1.00],
+        ),
+        // 06-10: C51 CD+PDP (m4), C71 CD (m5), C13 SC. gestiones m3, v8, m4, m5 = 4 (1 bot,
+        //   3 call), effective m4, m5. P5 45.50 → recupero 75.50, payers C13, C51.
+        //   contac 2/4 = 50; cd 2/3 = 66.67; conversion 1/2 = 50; efectividad 1/3 = 33.33;
+        //   cierre 75.5/205.5 = 36.74; inten 4/3 = 1.33.
+        row(
+            &["2025-06-10", B, "ALTAS_NUEVAS", "MOVIL"],
+            &[2, 3, 3, 3, 2, 0, 1, 0, 1, 2, 1, 1, 4, 1, 3, 2],
+            &[205.50, 205.50, 75.50],
+            &[100.0, 50.0, 66.67, 0.0, 33.33, 50.0, 33.33, 36.74, 1.33],
+        ),
+        // B FIJA {C61}. 06-09: SG, nothing else; every denominator but cuentas is 0.
+        row(
+            &["2025-06-09", B, "ALTAS_NUEVAS", "FIJA"],
+            &[1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0],
+            &[300.0, 300.0, 0.0],
+            &[0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+        ),
+        // 06-10: v6 (NC) and m7 (unmatched) → SC; 2 gestiones (1 bot, 1 call); inten 2/1.
+        row(
+            &["2025-06-10", B, "ALTAS_NUEVAS", "FIJA"],
+            &[2, 1, 1, 1, 0, 0, 1, 0, 0, 0, 0, 0, 2, 1, 1, 0],
+            &[300.0, 300.0, 0.0],
+            &[100.0, 0.0, 0.0, 0.0, 100.0, 0.0, 0.0, 0.0, 2.00],
+        ),
+    ]
+}
+
+const EVOLUTION: Layout = Layout {
+    table: "evolution_data",
+    text: &["fecha_foto", "archivo", "cartera", "servicio"],
+    ints: &[
+        "dia_gestion",
+        "dia_campana",
+        "cuentas",
+        "clientes",
+        "cuentas_gestionadas",
+        "cuentas_cd",
+        "cuentas_ci",
+        "cuentas_sc",
+        "cuentas_sg",
+        "cuentas_pdp",
+        "cuentas_pagadoras",
+        "total_gestiones",
+        "gestiones_voicebot",
+        "gestiones_call",
+        "gestiones_efectivas",
+    ],
+    money: &["recupero", "deuda_asig", "deuda_act"],
+    pct: &["pct_cober", "pct_contac", "pct_efectividad", "pct_cierre"],
+};
+
+/// evolution_data = the dashboard rows of business days (A: Thu 06-05, Fri 06-06, Mon 06-09;
+/// B: 06-09, 06-10), with dia_campana = fecha − apertura + 1.
+fn evolution_rows() -> Vec<Row> {
+    let dia_campana = |fecha: &str, archivo: &str| -> Option<i64> {
+        match (archivo == A, fecha) {
+            (true, "2025-06-05") => Some(1),
+            (true, "2025-06-06") => Some(2),
+            (true, "2025-06-09") => Some(5),
+            (false, "2025-06-09") => Some(1),
+            (false, "2025-06-10") => Some(2),
+            _ => None, // the weekend
+        }
+    };
+    dashboard_rows()
+        .into_iter()
+        .filter_map(|r| {
+            let dc = dia_campana(&r.text[0], &r.text[1])?;
+            // dashboard ints: dia_gestion, cuentas, clientes, gestionadas, cd, ci, sc, sg, pdp,
+            // pagadoras, frac, pdp_frac, total, voicebot, call, efectivas.
+            let i = &r.ints;
+            let ints = vec![
+                i[0], dc, i[1], i[2], i[3], i[4], i[5], i[6], i[7], i[8], i[9], i[12], i[13],
+                i[14], i[15],
+            ];
+            let money = vec![r.money[2], r.money[0], r.money[1]];
+            // dashboard pct: cober, contac, cd, ci, sc, conversion, efectividad, cierre, inten.
+            let pct = vec![r.pct[0], r.pct[1], r.pct[6], r.pct[7]];
+            Some(Row {
+                text: r.text,
+                ints,
+                money,
+                pct,
+            })
+        })
+        .collect()
+}
+
+const ASSIGNMENT: Layout = Layout {
+    table: "assignment_data",
+    text: &[
+        "periodo",
+        "archivo",
+        "cartera",
+        "servicio",
+        "fecha_vencimiento",
+        "fecha_corte",
+    ],
+    ints: &["clientes", "cuentas"],
+    money: &["deuda_asig", "deuda_actual", "ticket_promedio"],
+    pct: &[],
+};
+
+/// R = min(COALESCE(cierre, today), today): A 06-09 (S = 06-09, no counted payment after it up
+/// to 06-09 → saldo = debt), B 06-10 (S = 06-09; P5 45.50 on 06-10 is after the snapshot → C51
+/// saldo 85.50 − 45.50 = 40). fecha_vencimiento: min_vto, C41 the due date of D411 (05-20),
+/// C61 none at all → apertura 06-09. periodo: A '2025-06'; B has none → month of apertura.
+fn assignment_rows() -> Vec<Row> {
+    vec![
+        // C11 (150 / 100) + C31 (0.50 / 0): clients 1001, 1003; ticket 150.5 / 2.
+        row(
+            &[
+                "2025-06",
+                A,
+                "TEMPRANA",
+                "MOVIL",
+                "2025-05-25",
+                "2025-06-09",
+            ],
+            &[2, 2],
+            &[150.50, 100.0, 75.25],
+            &[],
+        ),
+        // C32: 30 / 30.
+        row(
+            &[
+                "2025-06",
+                A,
+                "TEMPRANA",
+                "MOVIL",
+                "2025-05-30",
+                "2025-06-09",
+            ],
+            &[1, 1],
+            &[30.0, 30.0, 30.0],
+            &[],
+        ),
+        // C41: 60 / 60.
+        row(
+            &["2025-06", A, "TEMPRANA", "FIJA", "2025-05-20", "2025-06-09"],
+            &[1, 1],
+            &[60.0, 60.0, 60.0],
+            &[],
+        ),
+        // C12: 80 / 80 (P4 is not a valid payment).
+        row(
+            &["2025-06", A, "TEMPRANA", "FIJA", "2025-05-25", "2025-06-09"],
+            &[1, 1],
+            &[80.0, 80.0, 80.0],
+            &[],
+        ),
+        // C21: assigned 200, snapshot 06-09 says 150.
+        row(
+            &["2025-06", A, "TEMPRANA", "FIJA", "2025-05-30", "2025-06-09"],
+            &[1, 1],
+            &[200.0, 150.0, 200.0],
+            &[],
+        ),
+        // C13 120 / 120, C51 85.50 / 40, C71 0 / 0: 205.50 / 160; ticket 205.5 / 3 = 68.50.
+        row(
+            &[
+                "2025-06",
+                B,
+                "ALTAS_NUEVAS",
+                "MOVIL",
+                "2025-06-01",
+                "2025-06-10",
+            ],
+            &[3, 3],
+            &[205.50, 160.0, 68.50],
+            &[],
+        ),
+        // C61: 300 / 300 (P9 is future-dated).
+        row(
+            &[
+                "2025-06",
+                B,
+                "ALTAS_NUEVAS",
+                "FIJA",
+                "2025-06-09",
+                "2025-06-10",
+            ],
+            &[1, 1],
+            &[300.0, 300.0, 300.0],
+            &[],
+        ),
+    ]
+}
+
+const OPERATION: Layout = Layout {
+    table: "operation_data",
+    text: &["fecha_foto", "hora", "canal", "archivo"],
+    ints: &[
+        "total_gestiones",
+        "total_pdp",
+        "contactos_efectivos",
+        "contactos_no_efectivos",
+        "no_contactos",
+    ],
+    money: &["peso_total"],
+    pct: &["tasa_contacto", "tasa_conversion"],
+};
+
+/// One row per (Lima day, Lima hour, canal, archivo_principal). archivo_principal: the campaign
+/// holding the client whose window contains the day, latest apertura first — m3 (1001 on 06-09,
+/// in A and B) goes to B; v9 ('ABC'), v7 (9999) and m6 (06-04, before A) to GENERAL.
+/// peso from homologation: NO CONTESTA 1, CUELGA 2, CONTACTO EFECTIVO 5, PDP 10, BUZON 1;
+/// human PDP 8, Cliente Habla 4, Tercero NULL → 1, No Contesta 1; unmatched 1.
+#[rustfmt::skip]
+fn operation_rows() -> Vec<Row> {
+    // ints: total, pdp, ce, cne, nc · money: peso · pct: tasa_contacto, tasa_conversion
+    vec![
+        row(&["2025-06-04", "10", "CALL", "GENERAL"], &[1, 0, 1, 0, 0], &[4.0], &[100.0, 0.0]), // m6
+        row(&["2025-06-05", "9", "VOICEBOT", A], &[2, 0, 0, 0, 2], &[2.0], &[0.0, 0.0]), // v1, v3
+        row(&["2025-06-05", "10", "VOICEBOT", A], &[1, 0, 0, 1, 0], &[2.0], &[0.0, 0.0]), // v2
+        row(&["2025-06-05", "22", "VOICEBOT", A], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // v10
+        row(&["2025-06-06", "11", "CALL", A], &[1, 1, 1, 0, 0], &[8.0], &[100.0, 100.0]), // m1
+        row(&["2025-06-06", "14", "VOICEBOT", A], &[1, 0, 1, 0, 0], &[5.0], &[100.0, 0.0]), // v4
+        row(&["2025-06-07", "10", "VOICEBOT", A], &[1, 1, 1, 0, 0], &[10.0], &[100.0, 100.0]), // v5
+        row(&["2025-06-09", "10", "VOICEBOT", "GENERAL"], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // v9
+        row(&["2025-06-09", "15", "CALL", A], &[1, 0, 0, 1, 0], &[1.0], &[0.0, 0.0]), // m2
+        row(&["2025-06-09", "16", "CALL", B], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // m3
+        row(&["2025-06-10", "8", "VOICEBOT", B], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // v8
+        row(&["2025-06-10", "9", "CALL", B], &[1, 1, 1, 0, 0], &[8.0], &[100.0, 100.0]), // m4
+        row(&["2025-06-10", "10", "VOICEBOT", B], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // v6
+        row(&["2025-06-10", "10", "CALL", B], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // m7
+        row(&["2025-06-10", "11", "VOICEBOT", "GENERAL"], &[1, 0, 0, 0, 1], &[1.0], &[0.0, 0.0]), // v7
+        row(&["2025-06-10", "12", "CALL", B], &[1, 0, 1, 0, 0], &[4.0], &[100.0, 0.0]), // m5
+    ]
+}
+
+const PRODUCTIVITY: Layout = Layout {
+    table: "productivity_data",
+    text: &[
+        "fecha_foto",
+        "correo_agente",
+        "archivo",
+        "nombre_agente",
+        "dni_agente",
+        "equipo",
+    ],
+    ints: &["total_gestiones", "contactos_efectivos", "total_pdp"],
+    money: &["peso_total", "monto_comprometido", "monto_recuperado"],
+    pct: &["tasa_contacto", "tasa_conversion", "score_productividad"],
+};
+
+/// CALL gestiones per (day, agent, archivo_principal), plus credited payments: a counted payment
+/// goes to the agent of the latest CALL PDP to the client in that campaign on or before the
+/// payment day. P1 (C11, A, 06-06) → m1 (ana, 06-06); P11 (C11, A, 06-09) → m1 again, a row of
+/// its own for ana on 06-09 in A without gestiones; P5 (C51, B, 06-10) → m4 (ana). P10 (C21)
+/// and P6 (C13 in B) have no CALL PDP in their campaign: not credited. Everyone has ≤ 25 calls
+/// a day: JUNIOR_TEAM. 'ANA@X.PE' matches ejecutivos case-insensitively; carla is not in
+/// ejecutivos (name from mibotair, SIN_DNI); m5 has no correo and no name.
+fn productivity_rows() -> Vec<Row> {
+    let j = "JUNIOR_TEAM";
+    // ints: total, ce, pdp · money: peso, comprometido, recuperado
+    // pct: tasa_contacto, tasa_conversion, score = 0.40·total + 0.35·ce + 0.25·pdp
+    vec![
+        row(
+            &[
+                "2025-06-04",
+                "beto@x.pe",
+                "GENERAL",
+                "Beto Ruiz",
+                "22222222",
+                j,
+            ],
+            &[1, 1, 0],
+            &[4.0, 0.0, 0.0],
+            &[100.0, 0.0, 0.75],
+        ),
+        row(
+            &["2025-06-06", "ana@x.pe", A, "Ana Pérez", "11111111", j],
+            &[1, 1, 1],
+            &[8.0, 100.0, 50.0],
+            &[100.0, 100.0, 1.0],
+        ),
+        row(
+            &["2025-06-09", "ana@x.pe", A, "Ana Pérez", "11111111", j],
+            &[0, 0, 0],
+            &[0.0, 0.0, 10.0],
+            &[0.0, 0.0, 0.0],
+        ),
+        row(
+            &["2025-06-09", "beto@x.pe", A, "Beto Ruiz", "22222222", j],
+            &[1, 0, 0],
+            &[1.0, 0.0, 0.0],
+            &[0.0, 0.0, 0.40],
+        ),
+        row(
+            &["2025-06-09", "carla@x.pe", B, "Carla M", "SIN_DNI", j],
+            &[1, 0, 0],
+            &[1.0, 0.0, 0.0],
+            &[0.0, 0.0, 0.40],
+        ),
+        row(
+            &["2025-06-10", "ana@x.pe", B, "Ana Pérez", "11111111", j],
+            &[1, 1, 1],
+            &[8.0, 45.50, 45.50],
+            &[100.0, 100.0, 1.0],
+        ),
+        row(
+            &["2025-06-10", "beto@x.pe", B, "Beto Ruiz", "22222222", j],
+            &[1, 0, 0],
+            &[1.0, 0.0, 0.0],
+            &[0.0, 0.0, 0.40],
+        ),
+        // m5: monto_compromiso 20 is not a PDP → comprometido 0.
+        row(
+            &["2025-06-10", "UNKNOWN", B, "UNKNOWN", "SIN_DNI", j],
+            &[1, 1, 0],
+            &[4.0, 0.0, 0.0],
+            &[100.0, 0.0, 0.75],
+        ),
+    ]
+}
+
+const GESTIONES: Layout = Layout {
+    table: "aux_gestiones",
+    text: &[
+        "canal",
+        "gestion_uid",
+        "fecha_gestion",
+        "archivo_principal",
+        "contactabilidad",
+        "correo_agente",
+        "nombre_agente",
+        "documento_agente",
+    ],
+    ints: &[
+        "hora",
+        "intento",
+        "peso",
+        "CASE WHEN es_compromiso THEN 1 ELSE 0 END",
+        "CASE WHEN es_contacto_efectivo THEN 1 ELSE 0 END",
+    ],
+    money: &["COALESCE(monto_compromiso, -1)"],
+    pct: &[],
+};
+
+/// intento: 1001 on 06-05 v1 (09:15) then v2 (10:30); 1005 on 06-10 v8 (08:30) then m4 (09:05);
+/// 1006 on 06-10 v6 (10:10) then m7 (10:45). monto_compromiso NULL (−1 here) for bots.
+fn gestiones_rows() -> Vec<Row> {
+    let bot = |uid: &str, day: &str, archivo: &str, c: &str, ints: &[i64]| {
+        row(
+            &["VOICEBOT", uid, day, archivo, c, "NULL", "VOICEBOT", "999"],
+            ints,
+            &[-1.0],
+            &[],
+        )
+    };
+    let ana = ["ana@x.pe", "Ana Pérez", "11111111"];
+    let beto = ["beto@x.pe", "Beto Ruiz", "22222222"];
+    let carla = ["carla@x.pe", "Carla M", "SIN_DNI"];
+    let nobody = ["UNKNOWN", "UNKNOWN", "SIN_DNI"];
+    let call = |uid: &str,
+                day: &str,
+                archivo: &str,
+                c: &str,
+                agent: [&str; 3],
+                ints: &[i64],
+                monto: f64| {
+        row(
+            &["CALL", uid, day, archivo, c, agent[0], agent[1], agent[2]],
+            ints,
+            &[monto],
+            &[],
+        )
+    };
+    let (nc, ci, cd, sin) = (
+        "NO_CONTACTO",
+        "CONTACTO_NO_EFECTIVO",
+        "CONTACTO_EFECTIVO",
+        "SIN_CLASIFICAR",
+    );
+    // ints: hora, intento, peso, es_compromiso, es_contacto_efectivo
+    vec![
+        bot("v1", "2025-06-05", A, nc, &[9, 1, 1, 0, 0]),
+        bot("v2", "2025-06-05", A, ci, &[10, 2, 2, 0, 0]),
+        bot("v3", "2025-06-05", A, sin, &[9, 1, 1, 0, 0]),
+        bot("v4", "2025-06-06", A, cd, &[14, 1, 5, 0, 1]),
+        bot("v5", "2025-06-07", A, cd, &[10, 1, 10, 1, 1]),
+        bot("v6", "2025-06-10", B, nc, &[10, 1, 1, 0, 0]),
+        bot("v7", "2025-06-10", "GENERAL", nc, &[11, 1, 1, 0, 0]),
+        bot("v8", "2025-06-10", B, nc, &[8, 1, 1, 0, 0]),
+        bot("v9", "2025-06-09", "GENERAL", nc, &[10, 1, 1, 0, 0]),
+        bot("v10", "2025-06-05", A, nc, &[22, 1, 1, 0, 0]),
+        call("m1", "2025-06-06", A, cd, ana, &[11, 1, 8, 1, 1], 100.0),
+        call("m2", "2025-06-09", A, ci, beto, &[15, 1, 1, 0, 0], 0.0),
+        call("m3", "2025-06-09", B, nc, carla, &[16, 1, 1, 0, 0], 0.0),
+        call("m4", "2025-06-10", B, cd, ana, &[9, 2, 8, 1, 1], 45.50),
+        call("m5", "2025-06-10", B, cd, nobody, &[12, 1, 4, 0, 1], 0.0),
+        call(
+            "m6",
+            "2025-06-04",
+            "GENERAL",
+            cd,
+            beto,
+            &[10, 1, 4, 0, 1],
+            0.0,
+        ),
+        call("m7", "2025-06-10", B, sin, beto, &[10, 2, 1, 0, 0], 0.0),
+    ]
+}
+
+const CUENTAS: Layout = Layout {
+    table: "aux_cuenta_campana",
+    text: &[
+        "archivo",
+        "cuenta",
+        "cod_luna",
+        "servicio",
+        "fecha_asignacion",
+        "fecha_vencimiento",
+    ],
+    ints: &["CASE WHEN es_frac THEN 1 ELSE 0 END"],
+    money: &["deuda_asig"],
+    pct: &[],
+};
+
+fn cuentas_rows() -> Vec<Row> {
+    let a = |c: &str, l: &str, s: &str, v: &str, frac: i64, deuda: f64| {
+        row(&[A, c, l, s, "2025-06-05", v], &[frac], &[deuda], &[])
+    };
+    let b = |c: &str, l: &str, s: &str, v: &str, frac: i64, deuda: f64| {
+        row(&[B, c, l, s, "2025-06-09", v], &[frac], &[deuda], &[])
+    };
+    vec![
+        a("C11", "1001", "MOVIL", "2025-05-25", 0, 150.0),
+        a("C12", "1001", "FIJA", "2025-05-25", 0, 80.0), // cuota '0' is not frac
+        a("C21", "1002", "FIJA", "2025-05-30", 1, 200.0), // cod_sistema 2
+        a("C31", "1003", "MOVIL", "2025-05-25", 0, 0.50), // 'Móvil'; 'NO' is not frac
+        a("C32", "1003", "MOVIL", "2025-05-30", 0, 30.0), // cod_sistema 4
+        a("C41", "1004", "FIJA", "2025-05-20", 0, 60.0), // due date from D411
+        b("C13", "1001", "MOVIL", "2025-06-01", 0, 120.0),
+        b("C51", "1005", "MOVIL", "2025-06-01", 1, 85.50), // 'movil', cuota '3'
+        b("C61", "1006", "FIJA", "2025-06-09", 0, 300.0),  // no due date → apertura
+        b("C71", "1007", "MOVIL", "2025-06-01", 0, 0.0),   // absent from the snapshot
+    ]
+}
+
+const PAGOS: Layout = Layout {
+    table: "aux_pagos",
+    text: &[
+        "archivo",
+        "nro_documento",
+        "fecha_pago",
+        "cuenta",
+        "cod_luna",
+        "motivo_rechazo",
+    ],
+    ints: &[
+        "CASE WHEN esta_en_ventana THEN 1 ELSE 0 END",
+        "CASE WHEN es_pago_valido THEN 1 ELSE 0 END",
+    ],
+    money: &["monto_cancelado"],
+    pct: &[],
+};
+
+/// P7 (unknown document) and P8 (rejected) are absent; P1 is one row.
+fn pagos_rows() -> Vec<Row> {
+    vec![
+        row(
+            &[A, "D112", "2025-06-06", "C11", "1001", "NULL"],
+            &[1, 1],
+            &[50.0],
+            &[],
+        ),
+        row(
+            &[A, "D211", "2025-06-04", "C21", "1002", "NULL"],
+            &[0, 1],
+            &[20.0],
+            &[],
+        ),
+        row(
+            &[A, "D311", "2025-06-10", "C31", "1003", "NULL"],
+            &[0, 1],
+            &[0.50],
+            &[],
+        ),
+        row(
+            &[
+                A,
+                "D121",
+                "2025-06-09",
+                "C12",
+                "1001",
+                "Monto de pago no positivo",
+            ],
+            &[1, 0],
+            &[-10.0],
+            &[],
+        ),
+        row(
+            &[A, "D211", "2025-06-06", "C21", "1002", "NULL"],
+            &[1, 1],
+            &[25.0],
+            &[],
+        ),
+        row(
+            &[A, "D111", "2025-06-09", "C11", "1001", "NULL"],
+            &[1, 1],
+            &[10.0],
+            &[],
+        ),
+        row(
+            &[B, "D512", "2025-06-10", "C51", "1005", "NULL"],
+            &[1, 1],
+            &[45.50],
+            &[],
+        ),
+        row(
+            &[B, "D131", "2025-06-09", "C13", "1001", "NULL"],
+            &[1, 1],
+            &[30.0],
+            &[],
+        ),
+        row(
+            &[
+                B,
+                "D611",
+                "2025-06-12",
+                "C61",
+                "1006",
+                "Fecha de pago futura",
+            ],
+            &[0, 0],
+            &[10.0],
+            &[],
+        ),
+    ]
+}
+
+const ESTADO: Layout = Layout {
+    table: "aux_cuenta_estado_diario WHERE cuenta IN ('C11', 'C31', 'C51', 'C71')",
+    text: &[
+        "fecha_proceso",
+        "archivo_campana",
+        "cuenta",
+        "fecha_snapshot",
+        "estado_deuda",
+        "motivo_no_gestionable",
+    ],
+    ints: &[],
+    money: &["monto_exigible", "monto_saldo_actual"],
+    pct: &[],
+};
+
+/// saldo = max(debt − counted payments with fecha_pago in (S(D), D], 0).
+fn estado_rows() -> Vec<Row> {
+    let con = ["CON_DEUDA", "Gestionable"];
+    let min = ["DEUDA_MINIMA", "Deuda menor a 1 sol"];
+    let sin = ["SIN_TRANDEUDA", "No está en trandeuda"];
+    let r = |d: &str, a: &str, c: &str, s: &str, e: [&str; 2], m: [f64; 2]| {
+        row(&[d, a, c, s, e[0], e[1]], &[], &m, &[])
+    };
+    vec![
+        // C11: 150 on S = 06-05; P1 (06-06) lowers the saldo from 06-06 on; S = 06-09: 100, and
+        // P11 (06-09) is not after it.
+        r("2025-06-05", A, "C11", "2025-06-05", con, [150.0, 150.0]),
+        r("2025-06-06", A, "C11", "2025-06-05", con, [150.0, 100.0]),
+        r("2025-06-07", A, "C11", "2025-06-05", con, [150.0, 100.0]),
+        r("2025-06-08", A, "C11", "2025-06-05", con, [150.0, 100.0]),
+        r("2025-06-09", A, "C11", "2025-06-09", con, [100.0, 100.0]),
+        // C31: 0.50 < 1, then absent from the 06-09 snapshot.
+        r("2025-06-05", A, "C31", "2025-06-05", min, [0.50, 0.50]),
+        r("2025-06-06", A, "C31", "2025-06-05", min, [0.50, 0.50]),
+        r("2025-06-07", A, "C31", "2025-06-05", min, [0.50, 0.50]),
+        r("2025-06-08", A, "C31", "2025-06-05", min, [0.50, 0.50]),
+        r("2025-06-09", A, "C31", "2025-06-09", sin, [0.0, 0.0]),
+        // C51: 85.50; on 06-10 (no snapshot) P5 45.50 → saldo 40.
+        r("2025-06-09", B, "C51", "2025-06-09", con, [85.50, 85.50]),
+        r("2025-06-10", B, "C51", "2025-06-09", con, [85.50, 40.0]),
+        r("2025-06-09", B, "C71", "2025-06-09", sin, [0.0, 0.0]),
+        r("2025-06-10", B, "C71", "2025-06-09", sin, [0.0, 0.0]),
+    ]
+}
+
+const CAMPANA_DIA: Layout = Layout {
+    table: "aux_campana_dia",
+    text: &[
+        "archivo",
+        "fecha",
+        "cartera",
+        "fecha_apertura",
+        "fecha_cierre",
+    ],
+    ints: &[
+        "CASE WHEN es_dia_habil THEN 1 ELSE 0 END",
+        "dia_campana",
+        "dia_gestion",
+    ],
+    money: &[],
+    pct: &[],
+};
+
+fn campana_dia_rows() -> Vec<Row> {
+    let a = |d: &str, ints: &[i64]| {
+        row(
+            &[A, d, "TEMPRANA", "2025-06-05", "2025-06-09"],
+            ints,
+            &[],
+            &[],
+        )
+    };
+    let b = |d: &str, ints: &[i64]| {
+        row(
+            &[B, d, "ALTAS_NUEVAS", "2025-06-09", "NULL"],
+            ints,
+            &[],
+            &[],
+        )
+    };
+    vec![
+        a("2025-06-05", &[1, 1, 1]),
+        a("2025-06-06", &[1, 2, 2]),
+        a("2025-06-07", &[0, 3, 2]),
+        a("2025-06-08", &[0, 4, 2]),
+        a("2025-06-09", &[1, 5, 3]),
+        b("2025-06-09", &[1, 1, 1]),
+        b("2025-06-10", &[1, 2, 2]),
+    ]
+}
+
+const CALENDARIO: Layout = Layout {
+    table: "aux_calendario_habiles WHERE fecha IN ('2025-06-09', '2025-06-10', '2025-06-29', \
+            '2025-07-28', '2025-04-17', '2024-02-29')",
+    text: &["fecha", "nombre_feriado"],
+    ints: &[
+        "CASE WHEN es_dia_habil THEN 1 ELSE 0 END",
+        "CASE WHEN es_feriado THEN 1 ELSE 0 END",
+        "dia_semana",
+        "COALESCE(dia_habil_del_mes, 0)",
+    ],
+    money: &[],
+    pct: &[],
+};
+
+fn calendario_rows() -> Vec<Row> {
+    vec![
+        // June 2025 business days: 2, 3, 4, 5, 6, 9, 10 → the 9th is the 6th, the 10th the 7th.
+        row(&["2025-06-09", "NULL"], &[1, 0, 1, 6], &[], &[]),
+        row(&["2025-06-10", "NULL"], &[1, 0, 2, 7], &[], &[]),
+        row(
+            &["2025-06-29", "San Pedro y San Pablo"],
+            &[0, 1, 7, 0],
+            &[],
+            &[],
+        ),
+        row(&["2025-07-28", "Fiestas Patrias"], &[0, 1, 1, 0], &[], &[]),
+        row(&["2025-04-17", "Jueves Santo"], &[0, 1, 4, 0], &[], &[]),
+        // 2024-02-29 is a Thursday; February 2024 business days 1, 2, 5 … 29 → the 21st.
+        row(&["2024-02-29", "NULL"], &[1, 0, 4, 21], &[], &[]),
+    ]
+}
+
+async fn assert_everything(db: &DatabaseConnection) {
+    assert_rows(db, &CALENDARIO, calendario_rows()).await;
+    assert_rows(db, &CAMPANA_DIA, campana_dia_rows()).await;
+    assert_rows(db, &CUENTAS, cuentas_rows()).await;
+    assert_rows(db, &GESTIONES, gestiones_rows()).await;
+    assert_rows(db, &PAGOS, pagos_rows()).await;
+    assert_rows(db, &ESTADO, estado_rows()).await;
+    assert_rows(db, &DASHBOARD, dashboard_rows()).await;
+    assert_rows(db, &EVOLUTION, evolution_rows()).await;
+    assert_rows(db, &ASSIGNMENT, assignment_rows()).await;
+    assert_rows(db, &OPERATION, operation_rows()).await;
+    assert_rows(db, &PRODUCTIVITY, productivity_rows()).await;
+    // The fan-out: 2 + 2 + 1 + 2 + 2 + 2 + 2 + 1 + 3 (m3: A C11, A C12, B C13) + 1 + 1 + 1 + 1
+    // + 1 rows.
+    assert_eq!(
+        count(db, "SELECT COUNT(*) AS n FROM aux_gestion_cuenta").await,
+        22
+    );
+    assert_eq!(
+        count(db, "SELECT COUNT(*) AS n FROM aux_cuenta_estado_diario").await,
+        38
+    );
+}
+
+async fn assert_invariants(db: &DatabaseConnection) {
+    let pct_out = |cols: &[&str]| {
+        cols.iter()
+            .map(|c| format!("{c} < 0 OR {c} > 100"))
+            .collect::<Vec<_>>()
+            .join(" OR ")
+    };
+    let marts = [
+        (
+            "dashboard_data",
+            format!(
+                "cuentas_cd + cuentas_ci + cuentas_sc + cuentas_sg <> cuentas \
+                 OR cuentas_gestionadas > cuentas OR cuentas_pdp_frac > cuentas_frac \
+                 OR gestiones_voicebot + gestiones_call <> total_gestiones OR {}",
+                pct_out(&[
+                    "pct_cober",
+                    "pct_contac",
+                    "pct_cd",
+                    "pct_ci",
+                    "pct_sc",
+                    "pct_conversion",
+                    "pct_efectividad",
+                    "pct_cierre",
+                ])
+            ),
+        ),
+        (
+            "evolution_data",
+            format!(
+                "cuentas_cd + cuentas_ci + cuentas_sc + cuentas_sg <> cuentas \
+                 OR cuentas_gestionadas > cuentas OR {}",
+                pct_out(&["pct_cober", "pct_contac", "pct_efectividad", "pct_cierre"])
+            ),
+        ),
+        (
+            "operation_data",
+            format!(
+                "contactos_efectivos + contactos_no_efectivos + no_contactos <> total_gestiones \
+                 OR {}",
+                pct_out(&["tasa_contacto", "tasa_conversion"])
+            ),
+        ),
+        (
+            "productivity_data",
+            pct_out(&["tasa_contacto", "tasa_conversion"]),
+        ),
+    ];
+    for (table, broken) in marts {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table} WHERE {broken}");
+        assert_eq!(count(db, &sql).await, 0, "{table}: {broken}");
+    }
+    // Every gestión is in operation_data exactly once.
+    assert_eq!(
+        count(db, "SELECT SUM(total_gestiones) AS n FROM operation_data").await,
+        count(db, "SELECT COUNT(*) AS n FROM aux_gestiones").await
+    );
+}
+
+async fn dump_all(db: &DatabaseConnection) -> Vec<Vec<String>> {
+    let mut out = Vec::new();
+    for layout in [
+        &CALENDARIO,
+        &CAMPANA_DIA,
+        &CUENTAS,
+        &GESTIONES,
+        &PAGOS,
+        &ESTADO,
+        &DASHBOARD,
+        &EVOLUTION,
+        &ASSIGNMENT,
+        &OPERATION,
+        &PRODUCTIVITY,
+    ] {
+        out.push(dump(db, layout).await);
+    }
+    out
+}
