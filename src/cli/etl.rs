@@ -14,11 +14,12 @@ use crate::{
     entities::control::etl_watermarks,
     lima,
     pipeline::{
-        Mode, Pipeline, ProgressBus, ProgressEvent, Requested, RunRequest, RunStatus, bookkeeping,
-        plan,
+        ExecutionType, Mode, Pipeline, ProgressBus, ProgressEvent, Requested, RunReport,
+        RunRequest, RunStatus, bookkeeping, plan,
     },
     source,
     tables::{self, TableSpec},
+    transform::Scope,
 };
 
 #[derive(Debug, clap::Subcommand)]
@@ -31,6 +32,15 @@ pub enum EtlCommand {
     ListTables,
     /// Fail runs that stopped sending heartbeats (crashed or killed loads)
     Cleanup,
+    /// Rebuild the aux layer and the marts from the raw layer [default: everything]
+    Rebuild {
+        /// First day to rebuild (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        from: Option<NaiveDate>,
+        /// Last day to rebuild (YYYY-MM-DD)
+        #[arg(long, value_name = "DATE")]
+        to: Option<NaiveDate>,
+    },
     /// Set a table's watermark; without --to, the next incremental run is an initial load
     ResetWatermark {
         table: String,
@@ -63,6 +73,9 @@ pub struct RunArgs {
     /// Load tables even if they were refreshed recently
     #[arg(long)]
     pub force: bool,
+    /// Load the raw layer only; do not rebuild the aux layer and the marts
+    #[arg(long)]
+    pub raw_only: bool,
 }
 
 /// Exit code of `etl run` when interrupted (128 + SIGINT), as shells expect.
@@ -84,6 +97,24 @@ pub async fn run(command: EtlCommand, config: &Config) -> Result<u8, Error> {
     let code = match command {
         EtlCommand::Run(args) => run_tables(args, config, &db).await?,
         EtlCommand::Status => status(&db).await.map(|()| 0)?,
+        EtlCommand::Rebuild { from, to } => {
+            if let (Some(from), Some(to)) = (from, to)
+                && to < from
+            {
+                return Err(Error::Usage(format!("--to {to} is before --from {from}")));
+            }
+            let scope = Scope {
+                campaigns: None,
+                from,
+                to,
+            };
+            let report = pipeline(config, &db)
+                .await?
+                .rebuild(scope, ExecutionType::Manual)
+                .await?;
+            print_report(&report);
+            exit_code(report.status)
+        }
         EtlCommand::Cleanup => {
             let (tables, log_rows) = pipeline(config, &db).await?.cleanup_stale().await?;
             println!("failed {tables} stale table(s) and {log_rows} stale log row(s)");
@@ -133,6 +164,7 @@ async fn run_tables(args: RunArgs, config: &Config, db: &DatabaseConnection) -> 
             .collect::<Result<_, _>>()?,
         requested: requested(&args)?,
         force: args.force,
+        raw_only: args.raw_only,
         ..RunRequest::default()
     };
     let pipeline = pipeline(config, db).await?;
@@ -160,6 +192,19 @@ async fn run_tables(args: RunArgs, config: &Config, db: &DatabaseConnection) -> 
     let display = tokio::spawn(show_progress(pipeline.bus().clone()));
     let report = pipeline.run(request).await?;
     display.abort();
+    print_report(&report);
+    Ok(exit_code(report.status))
+}
+
+fn exit_code(status: RunStatus) -> u8 {
+    match status {
+        RunStatus::Success => 0,
+        RunStatus::Cancelled => INTERRUPTED,
+        RunStatus::PartialSuccess | RunStatus::Failed => 1,
+    }
+}
+
+fn print_report(report: &RunReport) {
     for table in &report.tables {
         let c = table.counts;
         println!(
@@ -178,17 +223,18 @@ async fn run_tables(args: RunArgs, config: &Config, db: &DatabaseConnection) -> 
                 .unwrap_or_default()
         );
     }
+    for step in &report.transform {
+        println!(
+            "{:<22} rebuilt {:>9} rows  {:>7.2} s",
+            step.step, step.rows, step.seconds
+        );
+    }
     println!(
         "run {} {} in {:.1} s",
         report.run_id,
         report.status.as_str(),
         report.duration_seconds
     );
-    Ok(match report.status {
-        RunStatus::Success => 0,
-        RunStatus::Cancelled => INTERRUPTED,
-        RunStatus::PartialSuccess | RunStatus::Failed => 1,
-    })
 }
 
 fn requested(args: &RunArgs) -> Result<Requested, Error> {
@@ -372,6 +418,19 @@ async fn show_progress(bus: ProgressBus) {
                     bar.set_message(format!("retry {attempt}: {error}"));
                 }
             }
+            (
+                ProgressEvent::StageFinished {
+                    stage,
+                    rows,
+                    duration_seconds,
+                    ..
+                },
+                true,
+            ) => {
+                let _ = bars.println(format!(
+                    "{stage:<34} {rows:>9} rows  {duration_seconds:>6.2} s"
+                ));
+            }
             (_, true) => {}
             (event, false) => log_event(event),
         }
@@ -420,6 +479,22 @@ fn log_event(event: &ProgressEvent) {
         } => tracing::info!(table, status, rows, "table finished"),
         ProgressEvent::TableFailed { table, error, .. } => {
             tracing::error!(table, error, "table failed")
+        }
+        ProgressEvent::StageFinished {
+            stage,
+            rows,
+            duration_seconds,
+            ..
+        } => {
+            tracing::info!(
+                stage,
+                rows,
+                seconds = format!("{duration_seconds:.2}"),
+                "rebuilt"
+            )
+        }
+        ProgressEvent::StageFailed { stage, error, .. } => {
+            tracing::error!(stage, error, "rebuild failed")
         }
         _ => {}
     }

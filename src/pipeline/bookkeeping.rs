@@ -273,6 +273,36 @@ pub async fn finish_table<C: ConnectionTrait>(
         .map(drop)
 }
 
+/// One finished transform step of a run: its own execution-log row.
+pub async fn log_step<C: ConnectionTrait>(
+    db: &C,
+    run_id: Uuid,
+    execution_type: &str,
+    pipeline: &str,
+    step: &crate::transform::StepReport,
+    error: Option<String>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    log::Entity::insert(log::ActiveModel {
+        started_at: Set(super::transform_stage::started_before(step.seconds)),
+        execution_id: Set(run_id),
+        pipeline_name: Set(pipeline.into()),
+        table_name: Set(Some(step.step.into())),
+        execution_type: Set(Some(execution_type.into())),
+        status: Set(if error.is_some() { "failed" } else { "success" }.into()),
+        completed_at: Set(Some(now)),
+        heartbeat_at: Set(Some(now)),
+        duration_seconds: Set(Some(step.seconds)),
+        records_inserted: Set(Some(int(step.rows))),
+        error_message: Set(error),
+        created_at: Set(now),
+        ..blank_log()
+    })
+    .exec_without_returning(db)
+    .await
+    .map(drop)
+}
+
 /// Sets a table's watermark (`None`: the next incremental run is an initial load).
 pub async fn reset_watermark<C: ConnectionTrait>(
     db: &C,

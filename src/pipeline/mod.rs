@@ -7,6 +7,7 @@ mod locks;
 pub mod plan;
 pub mod progress;
 mod table_load;
+mod transform_stage;
 
 use std::{sync::Arc, time::Duration};
 
@@ -25,9 +26,9 @@ pub use table_load::TableStatus;
 use self::bookkeeping::Counts;
 use crate::{
     config::EtlConfig,
-    lima,
     source::{ReadRange, Source},
     tables::{self, TableSpec},
+    transform::{Scope, StepReport},
 };
 
 /// Shared by every run: cheap to clone.
@@ -68,6 +69,8 @@ pub struct RunRequest {
     pub execution_type: ExecutionType,
     /// Stops the run after the batch in flight (which rolls back if it has not committed).
     pub cancel: CancellationToken,
+    /// Load the raw layer only, without rebuilding the aux layer and the marts.
+    pub raw_only: bool,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -99,11 +102,13 @@ pub struct TableReport {
     pub duration_seconds: f64,
 }
 
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug)]
 pub struct RunReport {
     pub run_id: Uuid,
     pub status: RunStatus,
     pub tables: Vec<TableReport>,
+    /// The aux and mart steps rebuilt after the raw loads.
+    pub transform: Vec<StepReport>,
     pub duration_seconds: f64,
 }
 
@@ -178,11 +183,31 @@ impl Pipeline {
         reports.sort_by_key(|(order, _)| *order);
         let tables: Vec<TableReport> = reports.into_iter().map(|(_, report)| report).collect();
 
-        let status = run_status(&tables, request.cancel.is_cancelled());
-        let failures: Vec<String> = tables
+        let cancelled = request.cancel.is_cancelled();
+        let mut status = run_status(&tables, cancelled);
+        let mut failures: Vec<String> = tables
             .iter()
             .filter_map(|t| t.error.as_ref().map(|e| format!("{}: {e}", t.table)))
             .collect();
+        let loaded: Vec<&'static TableSpec> = selected
+            .iter()
+            .zip(&tables)
+            .filter(|(_, report)| report.status == TableStatus::Success)
+            .map(|(table, _)| *table)
+            .collect();
+        let mut transform = Vec::new();
+        if !request.raw_only && !cancelled && status != RunStatus::Failed {
+            let execution_type = request.execution_type.as_str();
+            match transform_stage::run(self, run_id, execution_type, None, started, &loaded).await {
+                Ok(steps) => transform = steps,
+                Err(error) => {
+                    // The marts keep their previous rows: each step replaces its rows in one
+                    // transaction, and the failed one rolled back.
+                    status = RunStatus::Failed;
+                    failures.push(error);
+                }
+            }
+        }
         let error = (!failures.is_empty()).then(|| failures.join("; "));
         bookkeeping::finish_run(&self.db, run_id, status.as_str(), started, error).await?;
         let duration_seconds = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
@@ -195,6 +220,50 @@ impl Pipeline {
             run_id,
             status,
             tables,
+            transform,
+            duration_seconds,
+        })
+    }
+
+    /// Rebuilds the aux layer and the marts for `scope` as a run of its own (`pulso etl rebuild`).
+    pub async fn rebuild(
+        &self,
+        scope: Scope,
+        execution_type: ExecutionType,
+    ) -> Result<RunReport, DbErr> {
+        let run_id = Uuid::new_v4();
+        let started = Utc::now();
+        let metadata = json!({ "rebuild": { "campaigns": scope.campaigns, "from": scope.from, "to": scope.to } });
+        bookkeeping::start_run(&self.db, run_id, execution_type.as_str(), metadata).await?;
+        self.bus.publish(ProgressEvent::RunStarted {
+            run_id,
+            tables: Vec::new(),
+        });
+        let outcome = transform_stage::run(
+            self,
+            run_id,
+            execution_type.as_str(),
+            Some(scope),
+            started,
+            &[],
+        )
+        .await;
+        let (status, transform, error) = match outcome {
+            Ok(steps) => (RunStatus::Success, steps, None),
+            Err(error) => (RunStatus::Failed, Vec::new(), Some(error)),
+        };
+        bookkeeping::finish_run(&self.db, run_id, status.as_str(), started, error).await?;
+        let duration_seconds = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
+        self.bus.publish(ProgressEvent::RunFinished {
+            run_id,
+            status: status.as_str().into(),
+            duration_seconds,
+        });
+        Ok(RunReport {
+            run_id,
+            status,
+            tables: Vec::new(),
+            transform,
             duration_seconds,
         })
     }
@@ -211,7 +280,7 @@ impl Pipeline {
                 request.requested,
                 mark.and_then(|m| m.last_extracted_value),
                 &settings,
-                lima::today(),
+                self.source.today(),
             );
             planned.push(PlannedTable {
                 table: table.name,

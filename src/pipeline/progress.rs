@@ -62,6 +62,18 @@ pub enum ProgressEvent {
         table: String,
         error: String,
     },
+    /// A transform step (`transform:aux_gestiones`, `transform:dashboard_data`, …) is done.
+    StageFinished {
+        run_id: Uuid,
+        stage: String,
+        rows: u64,
+        duration_seconds: f64,
+    },
+    StageFailed {
+        run_id: Uuid,
+        stage: String,
+        error: String,
+    },
     RunFinished {
         run_id: Uuid,
         status: String,
@@ -79,6 +91,8 @@ impl ProgressEvent {
             | Self::Retrying { run_id, .. }
             | Self::TableFinished { run_id, .. }
             | Self::TableFailed { run_id, .. }
+            | Self::StageFinished { run_id, .. }
+            | Self::StageFailed { run_id, .. }
             | Self::RunFinished { run_id, .. } => *run_id,
         }
     }

@@ -18,7 +18,6 @@ use super::{
 use crate::{
     entities::control::etl_watermarks,
     extract::normalise::{self, Rejection},
-    lima,
     load::{self, LoadMeta, Rewrite},
     source::{Row, SourceError},
     tables::TableSpec,
@@ -209,7 +208,7 @@ impl TableLoad<'_> {
             self.request.requested,
             before,
             &settings,
-            lima::today(),
+            self.pipeline.source.today(),
         );
         let source_query = self.pipeline.source.describe(self.table, plan.range);
         let started = Utc::now();

@@ -109,6 +109,17 @@ pub trait Source: Send + Sync {
 
     /// What `read` will ask the source, for the execution log (the SQL, for BigQuery).
     fn describe(&self, table: &'static TableSpec, range: ReadRange) -> String;
+
+    /// The source's present: what "today" means for planning reads and rebuilding the marts.
+    /// A synthetic source replaying a fixed `as_of` lives at that instant.
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    /// The Lima date of [`Source::now`].
+    fn today(&self) -> NaiveDate {
+        lima::to_civil(self.now()).date()
+    }
 }
 
 /// The source the configuration names.

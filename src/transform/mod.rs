@@ -176,9 +176,10 @@ fn date_column(
 /// "Touched" = raw rows with `updated_at >= since`; their business date is fecha_apertura
 /// (calendario), fecha_asignacion (asignaciones), fecha_proceso (trandeuda), fecha_pago (pagos)
 /// and the Lima date of the interaction (gestiones). Campaigns named by touched calendario or
-/// asignaciones rows are included directly too. `from` is the earlier of that start and the
-/// first apertura of the chosen campaigns, so their whole windows and every gestión day from the
-/// start on are rebuilt; `to` stays open (up to today).
+/// asignaciones rows are included directly too: their shape (window, accounts) changed, so
+/// `from` reaches back to the first of their aperturas and their whole windows are rebuilt.
+/// Otherwise `from` is that start — days before it read no changed input, so their rows stand —
+/// or today when nothing arrived (open campaigns still gain today's row); `to` stays open.
 pub async fn affected_scope(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
@@ -226,10 +227,14 @@ pub async fn affected_scope(
         None => d.bool(false).to_string(),
     };
     let campaigns_sql = format!(
-        "WITH {camp} SELECT archivo, {apertura} AS apertura FROM camp
-         WHERE fecha_cierre IS NULL OR {intersects}
-            OR archivo IN (SELECT archivo FROM raw_calendario WHERE {t})
-            OR archivo IN (SELECT {stripped} FROM raw_asignaciones WHERE {t})
+        "WITH {camp}, reshaped AS (
+            SELECT archivo FROM raw_calendario WHERE {t}
+            UNION SELECT {stripped} FROM raw_asignaciones WHERE {t}
+         )
+         SELECT archivo, {apertura} AS apertura,
+            CASE WHEN archivo IN (SELECT archivo FROM reshaped) THEN 1 ELSE 0 END AS reshaped
+         FROM camp
+         WHERE fecha_cierre IS NULL OR {intersects} OR archivo IN (SELECT archivo FROM reshaped)
          ORDER BY archivo",
         camp = camp_cte(&ctx),
         apertura = d.date_text("fecha_apertura"),
@@ -240,16 +245,18 @@ pub async fn affected_scope(
         .query_all_raw(Statement::from_string(backend, campaigns_sql))
         .await?;
     let mut campaigns = Vec::with_capacity(rows.len());
-    let mut from = start;
+    let mut from = start.unwrap_or(today);
     for row in &rows {
         campaigns.push(row.try_get::<String>("", "archivo")?);
-        if let Some(apertura) = date_column(Some(row), "apertura")? {
-            from = Some(from.map_or(apertura, |f| f.min(apertura)));
+        if row.try_get::<i32>("", "reshaped")? == 1
+            && let Some(apertura) = date_column(Some(row), "apertura")?
+        {
+            from = from.min(apertura);
         }
     }
     Ok(Scope {
         campaigns: Some(campaigns),
-        from,
+        from: Some(from),
         to: None,
     })
 }

@@ -9,5 +9,6 @@ mod cli;
 mod etl;
 mod health;
 mod load;
+mod marts;
 mod migrations;
 mod schema;

@@ -121,14 +121,14 @@ async fn affected_scope_follows_the_load(engine: Engine) {
         }
     );
 
-    // Nothing touched since: the open campaign only, from its apertura.
+    // Nothing touched since: the open campaign only, and only today's rows move on.
     let later = loaded_at + chrono::Duration::hours(1);
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
     assert_eq!(
         scope,
         Scope {
             campaigns: Some(vec![B.to_string()]),
-            from: Some(date("2025-06-09")),
+            from: Some(today()),
             to: None
         }
     );

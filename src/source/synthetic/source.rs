@@ -50,7 +50,7 @@ impl Source for SyntheticSource {
         page_size: usize,
     ) -> Result<Pages, SourceError> {
         let generator = Arc::clone(&self.generator);
-        let as_of = self.as_of.unwrap_or_else(Utc::now);
+        let as_of = self.now();
         let (sender, pages) = Pages::channel();
         tokio::task::spawn_blocking(move || {
             let mut pager = Pager::new(sender, page_size.max(1));
@@ -59,6 +59,10 @@ impl Source for SyntheticSource {
             }
         });
         Ok(pages)
+    }
+
+    fn now(&self) -> DateTime<Utc> {
+        self.as_of.unwrap_or_else(Utc::now)
     }
 
     fn describe(&self, table: &'static TableSpec, range: ReadRange) -> String {

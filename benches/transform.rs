@@ -1,0 +1,219 @@
+//! Transform benchmark (issue: "full aux + mart build of one synthetic month (≈25,000 accounts,
+//! ≈400,000 gestiones) on PostgreSQL under 10 s; an incremental refresh after one new day of a
+//! 90-day data set ≤ 5% of the full rebuild").
+//!
+//! In one run, against the PostgreSQL of `PULSO_BENCH_POSTGRES_URL` (default: the test server),
+//! each in a fresh database dropped afterwards:
+//! 1. one synthetic month is loaded into the raw layer, then the full aux + mart build is timed;
+//! 2. a 90-day data set is loaded and fully built (timed: the baseline), one more day arrives,
+//!    and the ETL run that loads it and rebuilds what it affected is timed; the transform part
+//!    and the whole run are printed as ratios of the full rebuild.
+//!
+//!     cargo bench --bench transform -- [--accounts N] [--days N]
+
+use std::{sync::Arc, time::Instant};
+
+use chrono::{Duration, NaiveDate};
+use migration::MigratorTrait;
+use pulso::{
+    config::{EtlConfig, TableOverride},
+    lima,
+    pipeline::{Pipeline, RunRequest, RunStatus, progress::ProgressBus},
+    source::{
+        Source,
+        synthetic::{SyntheticProfile, SyntheticSource},
+    },
+    tables,
+    transform::{self, Scope},
+};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+
+const START: (i32, u32, u32) = (2025, 6, 1);
+
+fn arg(name: &str, default: u32) -> u32 {
+    let args: Vec<String> = std::env::args().collect();
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(|v| v.replace('_', "").parse().expect("a whole number"))
+        .unwrap_or(default)
+}
+
+fn start() -> NaiveDate {
+    NaiveDate::from_ymd_opt(START.0, START.1, START.2).unwrap()
+}
+
+/// `days` of synthetic data, seen in the evening of the last one.
+fn source(accounts: u32, days: u32) -> Arc<dyn Source> {
+    let last = start() + Duration::days(i64::from(days) - 1);
+    let profile = SyntheticProfile {
+        seed: 3,
+        start: start(),
+        months: days.div_ceil(30),
+        accounts_per_month: accounts,
+        ..SyntheticProfile::default()
+    };
+    let as_of = lima::civil_to_utc(last.and_hms_opt(23, 0, 0).unwrap());
+    Arc::new(SyntheticSource::new(profile, Some(as_of)))
+}
+
+/// Every table loads from the first synthetic day.
+fn etl_config() -> EtlConfig {
+    let mut config = EtlConfig::default();
+    for table in tables::ALL {
+        config.tables.insert(
+            table.name.into(),
+            TableOverride {
+                initial_load_from: Some(start()),
+                ..TableOverride::default()
+            },
+        );
+    }
+    config
+}
+
+struct BenchDb {
+    admin: DatabaseConnection,
+    name: String,
+    url: String,
+    conn: DatabaseConnection,
+}
+
+impl BenchDb {
+    async fn create(server: &str) -> Self {
+        let name = format!("pulso_bench_{}", uuid::Uuid::new_v4().simple());
+        let admin = Database::connect(format!("{server}/postgres"))
+            .await
+            .expect("PostgreSQL reachable");
+        admin
+            .execute_unprepared(&format!("CREATE DATABASE {name}"))
+            .await
+            .unwrap();
+        let url = format!("{server}/{name}");
+        let conn = Database::connect(&url).await.unwrap();
+        migration::Migrator::up(&conn, None).await.unwrap();
+        Self {
+            admin,
+            name,
+            url,
+            conn,
+        }
+    }
+
+    fn pipeline(&self, source: Arc<dyn Source>) -> Pipeline {
+        Pipeline::new(
+            self.conn.clone(),
+            &self.url,
+            source,
+            etl_config(),
+            ProgressBus::default(),
+        )
+    }
+
+    async fn count(&self, table: &str) -> i64 {
+        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+        let statement = sea_orm::Statement::from_string(self.conn.get_database_backend(), sql);
+        let row = self.conn.query_one_raw(statement).await.unwrap().unwrap();
+        row.try_get("", "n").unwrap()
+    }
+
+    async fn drop(self) {
+        self.conn.close().await.unwrap();
+        self.admin
+            .execute_unprepared(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
+            .await
+            .unwrap();
+    }
+}
+
+async fn load(pipeline: &Pipeline, raw_only: bool) -> pulso::pipeline::RunReport {
+    let started = Instant::now();
+    let report = pipeline
+        .run(RunRequest {
+            force: true,
+            raw_only,
+            ..RunRequest::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Success, "{report:#?}");
+    eprintln!(
+        "  loaded {} raw rows in {:.1} s",
+        report
+            .tables
+            .iter()
+            .map(|t| t.counts.extracted)
+            .sum::<u64>(),
+        started.elapsed().as_secs_f64()
+    );
+    report
+}
+
+async fn full_build(db: &BenchDb, today: NaiveDate) -> f64 {
+    let started = Instant::now();
+    let steps = transform::build(&db.conn, &Scope::everything(), today)
+        .await
+        .unwrap();
+    let seconds = started.elapsed().as_secs_f64();
+    for step in &steps {
+        eprintln!(
+            "    {:<28} {:>9} rows {:>7.2} s",
+            step.step, step.rows, step.seconds
+        );
+    }
+    seconds
+}
+
+#[tokio::main]
+async fn main() {
+    let accounts = arg("--accounts", 25_000);
+    let days = arg("--days", 90);
+    let server = std::env::var("PULSO_BENCH_POSTGRES_URL")
+        .or_else(|_| std::env::var("PULSO_TEST_POSTGRES_URL"))
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+
+    eprintln!("1. one month, {accounts} accounts: loading the raw layer…");
+    let month = BenchDb::create(&server).await;
+    let month_source = source(accounts, 30);
+    load(&month.pipeline(Arc::clone(&month_source)), true).await;
+    let gestiones =
+        month.count("raw_voicebot_gestiones").await + month.count("raw_mibotair_gestiones").await;
+    eprintln!("  full aux + mart build ({gestiones} gestiones):");
+    let month_seconds = full_build(&month, month_source.today()).await;
+    month.drop().await;
+
+    eprintln!("2. {days} days, {accounts} accounts a month: loading and building…");
+    let quarter = BenchDb::create(&server).await;
+    let quarter_source = source(accounts, days);
+    load(&quarter.pipeline(Arc::clone(&quarter_source)), false).await;
+    eprintln!("  full rebuild (the baseline):");
+    let full_seconds = full_build(&quarter, quarter_source.today()).await;
+    eprintln!("  one more day arrives; incremental run:");
+    let started = Instant::now();
+    let report = load(&quarter.pipeline(source(accounts, days + 1)), false).await;
+    let run_seconds = started.elapsed().as_secs_f64();
+    let incremental: f64 = report.transform.iter().map(|s| s.seconds).sum();
+    quarter.drop().await;
+
+    println!(
+        "full build, one month ({accounts} accounts, {gestiones} gestiones): {month_seconds:.2} s \
+         — target < 10 s: {}",
+        verdict(month_seconds < 10.0)
+    );
+    println!("full rebuild, {days} days:                     {full_seconds:.2} s (baseline)");
+    println!(
+        "incremental transform after one new day:      {incremental:.2} s = {:.1}% of the full \
+         rebuild — target ≤ 5%: {}",
+        100.0 * incremental / full_seconds,
+        verdict(incremental <= 0.05 * full_seconds)
+    );
+    println!(
+        "whole incremental run (extract + load + transform): {run_seconds:.2} s = {:.1}% of the \
+         full rebuild",
+        100.0 * run_seconds / full_seconds
+    );
+}
+
+fn verdict(met: bool) -> &'static str {
+    if met { "met" } else { "NOT met" }
+}

@@ -1,0 +1,109 @@
+//! After the raw loads, the aux layer and the marts the run touched are rebuilt (DOMAIN §7.6),
+//! with an execution-log row and a progress event per step.
+
+use chrono::{Duration, Utc};
+use uuid::Uuid;
+
+use super::{Pipeline, ProgressEvent, bookkeeping};
+use crate::{
+    tables::{self, TableSpec},
+    transform::{self, Scope, StepReport},
+};
+
+/// The look-back that widens a rebuild: the fact tables' (calendario's long look-back exists to
+/// re-read closing dates, not to widen rebuilds).
+fn rebuild_lookback(pipeline: &Pipeline, loaded: &[&'static TableSpec]) -> u32 {
+    loaded
+        .iter()
+        .filter(|t| t.incremental.is_some() && t.name != tables::CALENDARIO.name)
+        .map(|t| super::plan::settings(t, &pipeline.config).lookback_days)
+        .max()
+        .unwrap_or(0)
+}
+
+/// Rebuilds what the raw loads since `since` affected; `None` scope means compute it.
+pub async fn run(
+    pipeline: &Pipeline,
+    run_id: Uuid,
+    execution_type: &str,
+    scope: Option<Scope>,
+    since: chrono::DateTime<Utc>,
+    loaded: &[&'static TableSpec],
+) -> Result<Vec<StepReport>, String> {
+    let today = pipeline.source.today();
+    let scope = match scope {
+        Some(scope) => scope,
+        None => transform::affected_scope(
+            &pipeline.db,
+            since,
+            rebuild_lookback(pipeline, loaded),
+            today,
+        )
+        .await
+        .map_err(|e| format!("transform: {e}"))?,
+    };
+    tracing::info!(?scope, "rebuilding the aux layer and the marts");
+    match transform::build(&pipeline.db, &scope, today).await {
+        Ok(steps) => {
+            for step in &steps {
+                let stage = format!("transform:{}", step.step);
+                let logged = bookkeeping::log_step(
+                    &pipeline.db,
+                    run_id,
+                    execution_type,
+                    pipeline_of(step.step),
+                    step,
+                    None,
+                )
+                .await;
+                if let Err(error) = logged {
+                    tracing::warn!(%error, stage, "could not log the transform step");
+                }
+                pipeline.bus.publish(ProgressEvent::StageFinished {
+                    run_id,
+                    stage,
+                    rows: step.rows,
+                    duration_seconds: step.seconds,
+                });
+            }
+            Ok(steps)
+        }
+        Err(error) => {
+            let message = error.to_string();
+            let failed = StepReport {
+                step: "transform",
+                rows: 0,
+                seconds: 0.0,
+            };
+            let _ = bookkeeping::log_step(
+                &pipeline.db,
+                run_id,
+                execution_type,
+                "mart_build",
+                &failed,
+                Some(message.clone()),
+            )
+            .await;
+            pipeline.bus.publish(ProgressEvent::StageFailed {
+                run_id,
+                stage: "transform".into(),
+                error: message.clone(),
+            });
+            Err(message)
+        }
+    }
+}
+
+/// `aux_build` for the aux tables, `mart_build` for the marts (DOMAIN §6's pipeline names).
+fn pipeline_of(step: &str) -> &'static str {
+    if step.starts_with("aux_") {
+        "aux_build"
+    } else {
+        "mart_build"
+    }
+}
+
+/// When a step finished, give or take: reports carry durations, the log wants instants.
+pub fn started_before(seconds: f64) -> chrono::DateTime<Utc> {
+    Utc::now() - Duration::milliseconds((seconds * 1000.0) as i64)
+}
