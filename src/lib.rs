@@ -17,5 +17,6 @@ pub mod source;
 pub mod tables;
 pub mod telemetry;
 pub mod transform;
+pub mod views;
 
 pub use error::Error;
