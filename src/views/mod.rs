@@ -2,11 +2,11 @@
 //! arguments into a normalised query (`XArgs::resolve`, whose result is also the cache key) and
 //! loads the payload from the marts with a few set-based, parameterised queries (`load`).
 
-// pub mod assignment;
+pub mod assignment;
 mod counters;
 pub mod dashboard;
 mod error;
-// pub mod evolution;
+pub mod evolution;
 pub mod filters;
 mod kpi;
 // pub mod operation;
