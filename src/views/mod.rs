@@ -9,7 +9,7 @@ mod error;
 pub mod evolution;
 pub mod filters;
 mod kpi;
-// pub mod operation;
+pub mod operation;
 // pub mod productivity;
 mod segment;
 mod sql;
