@@ -10,7 +10,7 @@ pub mod evolution;
 pub mod filters;
 mod kpi;
 pub mod operation;
-// pub mod productivity;
+pub mod productivity;
 mod segment;
 mod sql;
 
