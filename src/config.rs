@@ -27,6 +27,8 @@ pub struct Config {
     pub log: LogConfig,
     pub source: SourceConfig,
     pub etl: EtlConfig,
+    pub api: ApiConfig,
+    pub auth: AuthConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -58,6 +60,8 @@ pub struct CacheConfig {
     pub redis_url: Option<SecretUrl>,
     /// Upper bound of every cache call; a slower cache counts as unavailable.
     pub timeout_ms: u64,
+    /// Prefix of every Redis key: deployments sharing one Redis keep apart by it.
+    pub namespace: String,
 }
 
 impl Default for CacheConfig {
@@ -65,6 +69,7 @@ impl Default for CacheConfig {
         Self {
             redis_url: None,
             timeout_ms: 250,
+            namespace: "pulso".into(),
         }
     }
 }
@@ -92,6 +97,70 @@ impl Default for ServerConfig {
             auto_migrate: true,
             shutdown_grace_secs: 30,
         }
+    }
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Deepest selection a query may nest.
+    pub max_depth: usize,
+    /// Largest complexity (fields, with list fields weighted) a query may have.
+    pub max_complexity: usize,
+    /// Largest `first` of a paginated field.
+    pub max_page_size: usize,
+    /// Backstop lifetime of a cached view: entries of an older data generation are never read
+    /// anyway.
+    pub cache_ttl_secs: u64,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            max_depth: 12,
+            max_complexity: 2_000,
+            max_page_size: 100,
+            cache_ttl_secs: 3_600,
+        }
+    }
+}
+
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthConfig {
+    /// Switch bearer-token checks off (every caller is an admin). Never the default; `pulso
+    /// serve` warns at start-up when it is set.
+    pub disabled: bool,
+    /// HS256 signing secret (at least 32 characters). Unset: a random secret generated once and
+    /// kept in the database's `pulso_settings`, shared by every process using that database.
+    pub jwt_secret: Option<Secret>,
+}
+
+/// A secret value: serialised as itself (so configuration layers can carry it) but shown as
+/// `[redacted]` by `Debug`, `Display` and `pulso config`.
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[redacted]")
     }
 }
 
@@ -316,6 +385,12 @@ fn expected_form(key: &str) -> &'static str {
         "etl.max_concurrent" => "a whole number from 1 to 10",
         "etl.attempts" => "a whole number from 1 to 10",
         "etl.rows_per_statement" => "a whole number from 1 to 100000",
+        "auth.jwt_secret" => "a secret of at least 32 characters",
+        "cache.namespace" => "letters, digits, '-', '_' or '.'",
+        "auth.disabled" => "true or false",
+        "api.max_depth" | "api.max_complexity" | "api.max_page_size" => {
+            "a whole number from 1 to 100000"
+        }
         key if key.ends_with("_mins") => "a whole number of minutes",
         key if key.ends_with("_ms") => "a whole number of milliseconds",
         key if key.ends_with("as_of") => "an RFC 3339 timestamp such as 2025-07-01T12:00:00Z",
@@ -452,6 +527,32 @@ impl Config {
                 "is not a source table",
             ));
         }
+        if self.cache.namespace.is_empty()
+            || !self
+                .cache
+                .namespace
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+        {
+            return Err(invalid("cache.namespace", "is not a key prefix"));
+        }
+        if self
+            .auth
+            .jwt_secret
+            .as_ref()
+            .is_some_and(|secret| secret.expose().len() < 32)
+        {
+            return Err(invalid("auth.jwt_secret", "is too short"));
+        }
+        for (key, value) in [
+            ("api.max_depth", self.api.max_depth),
+            ("api.max_complexity", self.api.max_complexity),
+            ("api.max_page_size", self.api.max_page_size),
+        ] {
+            if !(1..=100_000).contains(&value) {
+                return Err(invalid(key, "is out of range"));
+            }
+        }
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a level or filter"));
         }
@@ -467,6 +568,7 @@ impl Config {
             .redis_url
             .as_ref()
             .map(|u| SecretUrl(u.to_string()));
+        shown.auth.jwt_secret = self.auth.jwt_secret.as_ref().map(|s| Secret(s.to_string()));
         serde_json::to_value(shown).expect("the configuration serialises")
     }
 }

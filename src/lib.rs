@@ -2,6 +2,7 @@
 //! (cobranzas) operations dashboard. See `README.md` for the data flow and `DOMAIN.md` for the
 //! tables and KPIs.
 
+pub mod auth;
 pub mod cache;
 pub mod cli;
 pub mod config;
