@@ -1,8 +1,24 @@
 //! The embedded mode's cache: lives and dies with the process, so it is always reachable.
+//! Bounded: past `CAPACITY` entries, expired ones are dropped first, then the oldest.
+
+use std::{
+    collections::HashMap,
+    sync::{
+        Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use super::{Cache, CacheError};
 
-pub struct InProcessCache;
+const CAPACITY: usize = 10_000;
+
+#[derive(Default)]
+pub struct InProcessCache {
+    entries: Mutex<HashMap<String, (Vec<u8>, Instant)>>,
+    generation: AtomicU64,
+}
 
 #[async_trait::async_trait]
 impl Cache for InProcessCache {
@@ -12,5 +28,41 @@ impl Cache for InProcessCache {
 
     async fn ping(&self) -> Result<(), CacheError> {
         Ok(())
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        let entries = self.entries.lock().expect("cache lock");
+        Ok(entries
+            .get(key)
+            .filter(|(_, expires)| *expires > Instant::now())
+            .map(|(value, _)| value.clone()))
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+        let mut entries = self.entries.lock().expect("cache lock");
+        if entries.len() >= CAPACITY {
+            let now = Instant::now();
+            entries.retain(|_, (_, expires)| *expires > now);
+            if entries.len() >= CAPACITY
+                && let Some(oldest) = entries
+                    .iter()
+                    .min_by_key(|(_, (_, expires))| *expires)
+                    .map(|(key, _)| key.clone())
+            {
+                entries.remove(&oldest);
+            }
+        }
+        entries.insert(key.to_owned(), (value.to_vec(), Instant::now() + ttl));
+        Ok(())
+    }
+
+    async fn generation(&self) -> Result<u64, CacheError> {
+        Ok(self.generation.load(Ordering::SeqCst))
+    }
+
+    async fn bump_generation(&self) -> Result<u64, CacheError> {
+        // Entries of older generations can never be read again.
+        self.entries.lock().expect("cache lock").clear();
+        Ok(self.generation.fetch_add(1, Ordering::SeqCst) + 1)
     }
 }

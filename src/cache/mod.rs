@@ -1,14 +1,20 @@
 //! The resolver cache, behind one trait: Redis in production, an in-process store in the
 //! embedded mode. Every call is bounded by a short timeout, so a slow cache behaves like an
 //! absent one and the API keeps answering from the database (fail-open).
+//!
+//! Entries are keyed by the *data generation*: a counter bumped once whenever a run publishes
+//! new mart rows. Readers put the current generation into every key, so after a refresh no
+//! stale entry is ever read again; the TTL only reclaims the space of old generations.
 
 mod in_process;
 mod redis_cache;
+mod views;
 
-use std::sync::Arc;
+use std::{sync::Arc, time::Duration};
 
 pub use in_process::InProcessCache;
 pub use redis_cache::RedisCache;
+pub use views::{CacheStats, ViewCache};
 
 use crate::config::CacheConfig;
 
@@ -26,12 +32,18 @@ pub trait Cache: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Answers when the cache can serve requests.
     async fn ping(&self) -> Result<(), CacheError>;
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
+    /// The current data generation (0 before the first bump).
+    async fn generation(&self) -> Result<u64, CacheError>;
+    /// Moves every reader to a new generation: one atomic increment.
+    async fn bump_generation(&self) -> Result<u64, CacheError>;
 }
 
 /// The cache the configuration asks for.
 pub fn from_config(config: &CacheConfig) -> Result<Arc<dyn Cache>, CacheError> {
     Ok(match &config.redis_url {
-        Some(url) => Arc::new(RedisCache::new(url, config.timeout())?),
-        None => Arc::new(InProcessCache),
+        Some(url) => Arc::new(RedisCache::new(url, config.timeout(), &config.namespace)?),
+        None => Arc::new(InProcessCache::default()),
     })
 }

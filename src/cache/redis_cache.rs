@@ -13,10 +13,12 @@ pub struct RedisCache {
     client: redis::Client,
     connection: OnceCell<ConnectionManager>,
     timeout: Duration,
+    /// Prefix of every key, so several deployments can share one Redis.
+    namespace: String,
 }
 
 impl RedisCache {
-    pub fn new(url: &SecretUrl, timeout: Duration) -> Result<Self, CacheError> {
+    pub fn new(url: &SecretUrl, timeout: Duration, namespace: &str) -> Result<Self, CacheError> {
         let client = redis::Client::open(url.expose()).map_err(|e| {
             CacheError::Unavailable(format!("invalid Redis URL {url}: {:?}", e.kind()))
         })?;
@@ -24,7 +26,12 @@ impl RedisCache {
             client,
             connection: OnceCell::new(),
             timeout,
+            namespace: namespace.to_owned(),
         })
+    }
+
+    fn key(&self, key: &str) -> String {
+        format!("{}:{key}", self.namespace)
     }
 
     /// Runs one command within the timeout, connecting first if needed.
@@ -58,4 +65,35 @@ impl Cache for RedisCache {
     async fn ping(&self) -> Result<(), CacheError> {
         self.run::<String>(&redis::cmd("PING")).await.map(drop)
     }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+        self.run(redis::cmd("GET").arg(self.key(key))).await
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+        let seconds = ttl.as_secs().max(1);
+        self.run::<()>(
+            redis::cmd("SET")
+                .arg(self.key(key))
+                .arg(value)
+                .arg("EX")
+                .arg(seconds),
+        )
+        .await
+    }
+
+    async fn generation(&self) -> Result<u64, CacheError> {
+        let value: Option<u64> = self
+            .run(redis::cmd("GET").arg(self.key(GENERATION_KEY)))
+            .await?;
+        Ok(value.unwrap_or(0))
+    }
+
+    async fn bump_generation(&self) -> Result<u64, CacheError> {
+        self.run(redis::cmd("INCR").arg(self.key(GENERATION_KEY)))
+            .await
+    }
 }
+
+/// Shared by every replica using this Redis and namespace.
+const GENERATION_KEY: &str = "generation";
