@@ -9,6 +9,7 @@ use migration::{Migrator, MigratorTrait};
 
 use crate::{
     Error,
+    auth::{Role, Tokens},
     config::{Config, LogFormat, Overrides},
     database,
     serve::{Application, shutdown_signal},
@@ -44,7 +45,7 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Run the HTTP service: /health, /ready (the default command)
+    /// Run the HTTP service: GraphQL at /graphql, /health, /ready, /metrics (the default command)
     Serve(ServeArgs),
     /// Manage the database schema
     #[command(subcommand)]
@@ -54,6 +55,53 @@ pub enum Command {
     Etl(etl::EtlCommand),
     /// Print the effective configuration as JSON, secrets redacted
     Config,
+    /// Print the GraphQL schema (SDL), as schema.graphql holds it
+    Schema {
+        /// Write it to this file instead of standard output
+        #[arg(long, short, value_name = "PATH")]
+        output: Option<PathBuf>,
+    },
+    /// Mint a bearer token for the API
+    Token(TokenArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct TokenArgs {
+    /// What the token may do: viewer (queries, subscriptions) or admin (also mutations)
+    #[arg(long, value_enum, default_value = "viewer")]
+    pub role: Role,
+    /// How long it is valid: a number with s, m, h or d, e.g. 90m, 1h, 30d
+    #[arg(long, default_value = "1h", value_parser = parse_ttl)]
+    pub ttl: chrono::Duration,
+    /// Who the token is for (the `sub` claim)
+    #[arg(long, default_value = "operator")]
+    pub subject: String,
+}
+
+/// `90m`, `1h`, `30d`: a positive whole number and a unit.
+fn parse_ttl(text: &str) -> Result<chrono::Duration, String> {
+    let expected = || format!("{text:?} is not a duration such as 90m, 1h or 30d");
+    let split = text.len().saturating_sub(1);
+    let (number, unit) = (
+        text.get(..split).unwrap_or(""),
+        text.get(split..).unwrap_or(""),
+    );
+    let number: i64 = number.parse().map_err(|_| expected())?;
+    if number <= 0 {
+        return Err(expected());
+    }
+    let seconds = match unit {
+        "s" => 1,
+        "m" => 60,
+        "h" => 3_600,
+        "d" => 86_400,
+        _ => return Err(expected()),
+    };
+    number
+        .checked_mul(seconds)
+        .filter(|s| *s <= 366 * 86_400)
+        .map(chrono::Duration::seconds)
+        .ok_or_else(|| format!("{text:?} is longer than a year"))
 }
 
 #[derive(Debug, Default, clap::Args)]
@@ -127,6 +175,25 @@ pub async fn run(command: Option<Command>, config: Config) -> Result<u8, Error> 
         Command::Etl(command) => etl::run(command, &config).await,
         Command::Config => {
             println!("{:#}", config.to_redacted_json());
+            Ok(0)
+        }
+        Command::Schema { output } => {
+            let sdl = crate::serve::graphql::sdl();
+            match output {
+                Some(path) => std::fs::write(&path, sdl).map_err(|source| Error::Io {
+                    context: format!("cannot write {}", path.display()),
+                    source,
+                })?,
+                None => print!("{sdl}"),
+            }
+            Ok(0)
+        }
+        Command::Token(args) => {
+            let db = database::connect(&config.database).await?;
+            Migrator::up(&db, None).await?;
+            let tokens = Tokens::from_config(&config.auth, &db).await?;
+            println!("{}", tokens.mint(&args.subject, args.role, args.ttl));
+            db.close().await?;
             Ok(0)
         }
     }

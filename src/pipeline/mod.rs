@@ -71,6 +71,11 @@ pub struct RunRequest {
     pub cancel: CancellationToken,
     /// Load the raw layer only, without rebuilding the aux layer and the marts.
     pub raw_only: bool,
+    /// The run's id, when the caller must know it before the run starts (the API returns it
+    /// at once); a new one otherwise.
+    pub run_id: Option<Uuid>,
+    /// At most this many tables at a time, below the configured `etl.max_concurrent`.
+    pub max_concurrent: Option<usize>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
@@ -144,9 +149,18 @@ impl Pipeline {
         &self.bus
     }
 
+    pub fn config(&self) -> &EtlConfig {
+        &self.config
+    }
+
+    /// The day the source considers today: what runs plan against and views default to.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.source.today()
+    }
+
     /// Runs the requested tables to the end and reports each one.
     pub async fn run(&self, request: RunRequest) -> Result<RunReport, DbErr> {
-        let run_id = Uuid::new_v4();
+        let run_id = request.run_id.unwrap_or_else(Uuid::new_v4);
         let started = Utc::now();
         self.cleanup_stale().await?;
         let selected = selected_tables(&request);
@@ -158,7 +172,12 @@ impl Pipeline {
             tables: names,
         });
 
-        let permits = Arc::new(Semaphore::new(self.config.max_concurrent));
+        let concurrency = request
+            .max_concurrent
+            .map_or(self.config.max_concurrent, |n| {
+                n.clamp(1, self.config.max_concurrent)
+            });
+        let permits = Arc::new(Semaphore::new(concurrency));
         let mut loads = JoinSet::new();
         for (order, table) in selected.iter().copied().enumerate() {
             // Permits are taken in catalogue order, so tables start in the order of DOMAIN §6.

@@ -37,8 +37,11 @@ struct Migrations {
 
 pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
     let db = &state.db;
-    let (db_ping, cache_ping, migrations) =
-        tokio::join!(db.ping(), state.cache.ping(), database::migration_state(db));
+    let (db_ping, cache_ping, migrations) = tokio::join!(
+        db.ping(),
+        state.views.backend().ping(),
+        database::migration_state(db)
+    );
     if let Err(error) = &db_ping {
         tracing::warn!(%error, "readiness: database unreachable");
     }
@@ -69,7 +72,7 @@ pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness
             ok: db_ping.is_ok(),
         },
         cache: Component {
-            kind: state.cache.kind(),
+            kind: state.views.backend().kind(),
             ok: cache_ping.is_ok(),
         },
         timescaledb,

@@ -1,0 +1,126 @@
+//! The GraphQL API: the dashboard's views, the ETL's state, operators' mutations and live run
+//! progress, behind bearer-token roles, depth and complexity limits and stable error codes.
+
+mod error;
+mod etl;
+mod guard;
+mod mutation;
+mod scalars;
+mod subscription;
+mod views;
+mod ws;
+
+use std::{sync::Arc, time::Instant};
+
+use async_graphql::{MergedObject, Schema, dataloader::DataLoader, http::GraphiQLSource};
+use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
+use axum::{
+    extract::State,
+    http::{HeaderMap, header::AUTHORIZATION},
+    response::{Html, IntoResponse},
+};
+use chrono::NaiveDate;
+use sea_orm::DatabaseConnection;
+
+pub use error::ErrorCode;
+pub use guard::Caller;
+pub use ws::websocket;
+
+use super::{AppState, runs::Runs};
+use crate::{cache::ViewCache, config::ApiConfig};
+
+pub type PulsoSchema = Schema<Query, mutation::Mutation, subscription::Subscription>;
+
+#[derive(MergedObject, Default)]
+pub struct Query(views::ViewsQuery, etl::EtlQuery);
+
+/// What every resolver reads from the schema's data.
+pub struct ApiData {
+    pub db: DatabaseConnection,
+    pub views: Arc<ViewCache>,
+    pub runs: Arc<Runs>,
+    pub max_page_size: usize,
+}
+
+impl ApiData {
+    fn of<'a>(ctx: &async_graphql::Context<'a>) -> &'a Self {
+        ctx.data_unchecked::<Self>()
+    }
+
+    /// The day views default to: the source's today.
+    fn today(&self) -> NaiveDate {
+        self.runs.pipeline().today()
+    }
+}
+
+pub fn schema(data: ApiData, limits: &ApiConfig) -> PulsoSchema {
+    let steps = DataLoader::new(etl::StepsLoader(data.db.clone()), tokio::spawn);
+    let tables = DataLoader::new(etl::TableStatusLoader(data.db.clone()), tokio::spawn);
+    Schema::build(
+        Query::default(),
+        mutation::Mutation,
+        subscription::Subscription,
+    )
+    .data(data)
+    .data(steps)
+    .data(tables)
+    .limit_depth(limits.max_depth)
+    .limit_complexity(limits.max_complexity)
+    .extension(error::ErrorCodes)
+    .finish()
+}
+
+/// The schema in SDL, as `schema.graphql` holds it.
+pub fn sdl() -> String {
+    Schema::build(
+        Query::default(),
+        mutation::Mutation,
+        subscription::Subscription,
+    )
+    .finish()
+    .sdl()
+}
+
+/// `POST /graphql`: queries and mutations, with the caller taken from the bearer token.
+pub async fn execute(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    request: GraphQLRequest,
+) -> GraphQLResponse {
+    let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let caller = Caller::from_bearer(state.tokens.as_deref(), authorization);
+    let request = request.into_inner().data(caller);
+    let operation = request
+        .operation_name
+        .clone()
+        .unwrap_or_else(|| "anonymous".into());
+    let started = Instant::now();
+    let response = state.schema.execute(request).await;
+    state
+        .metrics
+        .record_request(&operation, response.errors.is_empty(), started.elapsed());
+    let codes: Vec<String> = response
+        .errors
+        .iter()
+        .filter_map(|e| e.extensions.as_ref()?.get("code").map(ToString::to_string))
+        .collect();
+    tracing::info!(
+        operation,
+        ok = codes.is_empty(),
+        ?codes,
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "graphql request"
+    );
+    response.into()
+}
+
+/// `GET /graphql`: GraphiQL, subscriptions included.
+pub async fn graphiql() -> impl IntoResponse {
+    Html(
+        GraphiQLSource::build()
+            .endpoint("/graphql")
+            .subscription_endpoint("/graphql/ws")
+            .title("Pulso GraphQL")
+            .finish(),
+    )
+}
