@@ -7,7 +7,8 @@ use std::net::SocketAddr;
 
 use migration::MigratorTrait;
 use pulso::{
-    config::{Config, SecretUrl},
+    auth::{Role, Tokens},
+    config::{Config, Secret, SecretUrl},
     serve::Application,
 };
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
@@ -128,20 +129,29 @@ pub async fn migrated_db(engine: Engine) -> (TestDb, DatabaseConnection) {
     (db, connection)
 }
 
+/// The JWT secret of every test app.
+pub const TEST_SECRET: &str = "pulso-tests-0123456789abcdef0123456789";
+
 /// The configuration a test app starts from: its own database, port 0, in-process cache.
 pub fn test_config(db: &TestDb) -> Config {
     let mut config = Config::default();
     config.database.url = SecretUrl::new(db.url.clone());
     config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.server.shutdown_grace_secs = 5;
+    config.auth.jwt_secret = Some(Secret::new(TEST_SECRET));
     config
+}
+
+/// A valid token of the test apps for `role`.
+pub fn token(role: Role) -> String {
+    Tokens::new(TEST_SECRET.as_bytes()).mint("test", role, chrono::Duration::hours(1))
 }
 
 /// A running Pulso with its own database; stops when dropped.
 pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
-    _db: TestDb,
+    pub db: TestDb,
     _stop: oneshot::Sender<()>,
 }
 
@@ -152,6 +162,42 @@ impl TestApp {
             .send()
             .await
             .expect("request")
+    }
+
+    /// POSTs a GraphQL request (with a bearer token when given) and returns its JSON body.
+    pub async fn graphql(
+        &self,
+        token: Option<&str>,
+        query: &str,
+        variables: serde_json::Value,
+    ) -> serde_json::Value {
+        let mut request = self
+            .client
+            .post(format!("{}/graphql", self.address))
+            .json(&serde_json::json!({ "query": query, "variables": variables }));
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        assert!(response.status().is_success(), "HTTP {}", response.status());
+        response.json().await.expect("a JSON body")
+    }
+
+    /// The value of the Prometheus counter `name` on `/metrics`.
+    pub async fn counter(&self, name: &str) -> f64 {
+        let text = self
+            .get("/metrics")
+            .await
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("no {name} in /metrics:\n{text}"))
+    }
+
+    pub fn ws_url(&self) -> String {
+        format!("{}/graphql/ws", self.address.replacen("http", "ws", 1))
     }
 }
 
@@ -170,7 +216,7 @@ pub async fn spawn_app(engine: Engine, customize: impl FnOnce(&mut Config)) -> T
     TestApp {
         address,
         client: reqwest::Client::new(),
-        _db: db,
+        db,
         _stop: stop,
     }
 }

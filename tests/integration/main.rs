@@ -7,6 +7,7 @@ mod harness;
 mod bigquery;
 mod cli;
 mod etl;
+mod graphql;
 mod health;
 mod load;
 mod marts;
