@@ -1,0 +1,282 @@
+//! The API under load, production mode (PostgreSQL + Redis):
+//! 1. the cached `dashboard` query at 64 connections — requests/s, p50, p99;
+//! 2. the uncached query (the data generation is moved before each request, so every one
+//!    reads the marts) against the same view SQL run directly on the database, in this run.
+//!
+//! `cargo bench --bench api -- [--seconds 10] [--connections 64] [--accounts 3000]`
+//! Targets: cached p99 < 5 ms; uncached ≤ 1.5 × direct SQL.
+
+use std::{
+    sync::Arc,
+    time::{Duration, Instant},
+};
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use pulso::{
+    auth::{Role, Tokens},
+    config::{Config, Secret, SecretUrl, TableOverride},
+    serve::Application,
+    tables,
+    views::dashboard,
+};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+const SECRET: &str = "pulso-bench-0123456789abcdef0123456789";
+const QUERY: &str = r#"{ dashboard(fechaCorte: "2025-06-20") { total { cuentas deudaAsig cobertura contacto cierre inten } segmentoData { id cuentas cobertura } negocioData { id cuentas } } }"#;
+const UNCACHED_SAMPLES: usize = 200;
+
+struct Args {
+    seconds: u64,
+    connections: usize,
+    accounts: u32,
+}
+
+fn args() -> Result<Args, String> {
+    let mut parsed = Args {
+        seconds: 10,
+        connections: 64,
+        accounts: 3_000,
+    };
+    let mut words = std::env::args().skip(1);
+    while let Some(word) = words.next() {
+        let mut value = || words.next().ok_or(format!("{word} needs a value"));
+        match word.as_str() {
+            "--seconds" => {
+                parsed.seconds = value()?.parse().map_err(|e| format!("--seconds: {e}"))?
+            }
+            "--connections" => {
+                parsed.connections = value()?
+                    .parse()
+                    .map_err(|e| format!("--connections: {e}"))?
+            }
+            "--accounts" => {
+                parsed.accounts = value()?.parse().map_err(|e| format!("--accounts: {e}"))?
+            }
+            "--bench" => {}
+            other => {
+                return Err(format!(
+                    "unknown argument {other}; use --seconds, --connections, --accounts"
+                ));
+            }
+        }
+    }
+    Ok(parsed)
+}
+
+#[tokio::main]
+async fn main() {
+    let args = match args() {
+        Ok(args) => args,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let server = std::env::var("PULSO_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    let redis_url =
+        std::env::var("PULSO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
+    let name = format!("pulso_bench_{}", uuid::Uuid::new_v4().simple());
+    let admin = Database::connect(format!("{server}/postgres"))
+        .await
+        .expect("PostgreSQL reachable (PULSO_TEST_POSTGRES_URL)");
+    admin
+        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+        .await
+        .expect("create the bench database");
+
+    let namespace = format!("pulso-bench-{}", uuid::Uuid::new_v4().simple());
+    let result = run(&args, &format!("{server}/{name}"), &redis_url, &namespace).await;
+
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+        .await
+        .expect("drop the bench database");
+    if let Err(message) = result {
+        eprintln!("bench failed: {message}");
+        std::process::exit(1);
+    }
+}
+
+async fn run(
+    args: &Args,
+    database_url: &str,
+    redis_url: &str,
+    namespace: &str,
+) -> Result<(), String> {
+    let start = NaiveDate::from_ymd_opt(2025, 6, 1).expect("a date");
+    let mut config = Config::default();
+    config.database.url = SecretUrl::new(database_url);
+    config.cache.redis_url = Some(SecretUrl::new(redis_url));
+    config.cache.namespace = namespace.to_owned();
+    config.server.listen = ([127, 0, 0, 1], 0).into();
+    config.auth.jwt_secret = Some(Secret::new(SECRET));
+    config.database.max_connections = 32;
+    config.source.synthetic.start = Some(start);
+    config.source.synthetic.months = 1;
+    config.source.synthetic.accounts_per_month = args.accounts;
+    config.source.synthetic.as_of = Some(Utc.with_ymd_and_hms(2025, 6, 21, 4, 0, 0).unwrap());
+    for table in tables::ALL {
+        config.etl.tables.insert(
+            table.name.into(),
+            TableOverride {
+                initial_load_from: Some(start),
+                ..TableOverride::default()
+            },
+        );
+    }
+    let app = Application::build(&config)
+        .await
+        .map_err(|e| e.to_string())?;
+    let url = format!("http://{}/graphql", app.local_addr());
+    tokio::spawn(app.run_until(std::future::pending()));
+    let tokens = Tokens::new(SECRET.as_bytes());
+    let client = Client {
+        http: reqwest::Client::new(),
+        url,
+        viewer: tokens.mint("bench", Role::Viewer, chrono::Duration::hours(1)),
+        admin: tokens.mint("bench", Role::Admin, chrono::Duration::hours(1)),
+    };
+
+    eprintln!("loading a synthetic month of {} accounts…", args.accounts);
+    let loading = Instant::now();
+    client
+        .post(
+            &client.admin,
+            "mutation { refreshDashboard(force: true) { runId } }",
+        )
+        .await?;
+    while !client
+        .post(&client.viewer, "{ etlStatus { activeRunId } }")
+        .await?["etlStatus"]["activeRunId"]
+        .is_null()
+    {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    eprintln!("loaded in {:.1} s", loading.elapsed().as_secs_f64());
+    let answer = client.post(&client.viewer, QUERY).await?;
+    if answer["dashboard"]["total"]["cuentas"]
+        .as_i64()
+        .unwrap_or(0)
+        == 0
+    {
+        return Err(format!("the dashboard is empty: {answer}"));
+    }
+
+    // 1. Cached, under load.
+    let client = Arc::new(client);
+    let deadline = Instant::now() + Duration::from_secs(args.seconds);
+    let workers: Vec<_> = (0..args.connections)
+        .map(|_| {
+            let client = Arc::clone(&client);
+            tokio::spawn(async move {
+                let mut latencies = Vec::new();
+                while Instant::now() < deadline {
+                    let sent = Instant::now();
+                    client.post(&client.viewer, QUERY).await?;
+                    latencies.push(sent.elapsed());
+                }
+                Ok::<_, String>(latencies)
+            })
+        })
+        .collect();
+    let mut cached = Vec::new();
+    for worker in workers {
+        cached.extend(worker.await.map_err(|e| e.to_string())??);
+    }
+    let rate = cached.len() as f64 / args.seconds as f64;
+    cached.sort();
+
+    // 2. Uncached through the API vs the view's SQL run directly.
+    let redis = redis::Client::open(redis_url).map_err(|e| e.to_string())?;
+    let mut redis = redis
+        .get_multiplexed_async_connection()
+        .await
+        .map_err(|e| e.to_string())?;
+    let generation_key = format!("{namespace}:generation");
+    let mut uncached = Vec::with_capacity(UNCACHED_SAMPLES);
+    for _ in 0..UNCACHED_SAMPLES {
+        redis::cmd("INCR")
+            .arg(&generation_key)
+            .query_async::<u64>(&mut redis)
+            .await
+            .map_err(|e| e.to_string())?;
+        let sent = Instant::now();
+        client.post(&client.viewer, QUERY).await?;
+        uncached.push(sent.elapsed());
+    }
+    uncached.sort();
+    let db = Database::connect(database_url)
+        .await
+        .map_err(|e| e.to_string())?;
+    let query = dashboard::DashboardArgs {
+        fecha_corte: NaiveDate::from_ymd_opt(2025, 6, 20),
+        ..Default::default()
+    }
+    .resolve(NaiveDate::from_ymd_opt(2025, 6, 20).expect("a date"))
+    .map_err(|e| e.to_string())?;
+    let mut direct = Vec::with_capacity(UNCACHED_SAMPLES);
+    for _ in 0..UNCACHED_SAMPLES {
+        let started = Instant::now();
+        dashboard::load(&db, &query)
+            .await
+            .map_err(|e| e.to_string())?;
+        direct.push(started.elapsed());
+    }
+    direct.sort();
+
+    let ms = |d: Duration| d.as_secs_f64() * 1_000.0;
+    let p = |sorted: &[Duration], q: f64| sorted[((sorted.len() - 1) as f64 * q) as usize];
+    println!(
+        "cached dashboard, {} connections, {} s:",
+        args.connections, args.seconds
+    );
+    println!(
+        "  {rate:.0} req/s   p50 {:.2} ms   p99 {:.2} ms   (target p99 < 5 ms: {})",
+        ms(p(&cached, 0.5)),
+        ms(p(&cached, 0.99)),
+        if ms(p(&cached, 0.99)) < 5.0 {
+            "met"
+        } else {
+            "NOT met"
+        }
+    );
+    let ratio = ms(p(&uncached, 0.5)) / ms(p(&direct, 0.5));
+    println!("uncached dashboard ({UNCACHED_SAMPLES} sequential requests) vs the same SQL direct:");
+    println!(
+        "  API p50 {:.2} ms   direct p50 {:.2} ms   ratio {ratio:.2}   (target ≤ 1.5: {})",
+        ms(p(&uncached, 0.5)),
+        ms(p(&direct, 0.5)),
+        if ratio <= 1.5 { "met" } else { "NOT met" }
+    );
+    Ok(())
+}
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+    viewer: String,
+    admin: String,
+}
+
+impl Client {
+    /// `data` of a GraphQL request, or its errors as the failure.
+    async fn post(&self, token: &str, query: &str) -> Result<Value, String> {
+        let body: Value = self
+            .http
+            .post(&self.url)
+            .bearer_auth(token)
+            .json(&json!({ "query": query }))
+            .send()
+            .await
+            .map_err(|e| e.to_string())?
+            .json()
+            .await
+            .map_err(|e| e.to_string())?;
+        match body.get("errors") {
+            Some(errors) => Err(errors.to_string()),
+            None => Ok(body["data"].clone()),
+        }
+    }
+}
