@@ -12,3 +12,4 @@ mod load;
 mod marts;
 mod migrations;
 mod schema;
+mod views;
