@@ -13,3 +13,4 @@ mod load;
 mod marts;
 mod migrations;
 mod schema;
+mod views;
