@@ -43,7 +43,12 @@ impl AssignmentArgs {
         Ok(AssignmentQuery {
             periodo_actual: actual.format("%Y-%m").to_string(),
             periodo_anterior: anterior.format("%Y-%m").to_string(),
-            cartera: self.cartera.as_deref().map(parse_cartera).transpose()?.flatten(),
+            cartera: self
+                .cartera
+                .as_deref()
+                .map(parse_cartera)
+                .transpose()?
+                .flatten(),
         })
     }
 }
@@ -241,7 +246,11 @@ fn composition(carteras: &BTreeMap<String, Periods>) -> Vec<CompositionDataPoint
             })
         })
         .collect();
-    points.sort_by(|a, b| b.value.total_cmp(&a.value).then_with(|| a.name.cmp(&b.name)));
+    points.sort_by(|a, b| {
+        b.value
+            .total_cmp(&a.value)
+            .then_with(|| a.name.cmp(&b.name))
+    });
     points
 }
 

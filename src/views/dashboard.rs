@@ -105,7 +105,11 @@ fn campaign_selection(
 /// `YYYY-MM` of the month `back` months before the month of `day`.
 fn month_of(day: NaiveDate, back: i32) -> String {
     let index = day.year() * 12 + day.month0() as i32 - back;
-    format!("{:04}-{:02}", index.div_euclid(12), index.rem_euclid(12) + 1)
+    format!(
+        "{:04}-{:02}",
+        index.div_euclid(12),
+        index.rem_euclid(12) + 1
+    )
 }
 
 #[derive(async_graphql::SimpleObject, Serialize, Deserialize, Debug, Clone, PartialEq)]

@@ -118,7 +118,12 @@ impl EvolutionArgs {
         metrics.sort();
         metrics.dedup();
         Ok(EvolutionQuery {
-            cartera: self.cartera.as_deref().map(parse_cartera).transpose()?.flatten(),
+            cartera: self
+                .cartera
+                .as_deref()
+                .map(parse_cartera)
+                .transpose()?
+                .flatten(),
             servicio: self
                 .servicio
                 .as_deref()

@@ -165,10 +165,7 @@ mod tests {
             ["OTRAS", "TEMPRANA"]
         );
         assert_eq!(parse_servicio("todos").unwrap(), None);
-        assert!(matches!(
-            parse_cartera("VIP"),
-            Err(ViewError::BadInput(_))
-        ));
+        assert!(matches!(parse_cartera("VIP"), Err(ViewError::BadInput(_))));
     }
 
     #[test]

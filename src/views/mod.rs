@@ -23,9 +23,7 @@ pub use segment::Dimension;
 /// Longest date range any view accepts, in days (inclusive of both ends).
 pub const MAX_RANGE_DAYS: i64 = 366;
 
-#[derive(
-    async_graphql::Enum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash,
-)]
+#[derive(async_graphql::Enum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[graphql(rename_items = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum IconStatus {
@@ -38,9 +36,7 @@ pub enum IconStatus {
     None,
 }
 
-#[derive(
-    async_graphql::Enum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash,
-)]
+#[derive(async_graphql::Enum, Serialize, Deserialize, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[graphql(rename_items = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum ValueType {

@@ -197,7 +197,10 @@ fn kpis(total: &Sums, distinct: &Distinct) -> Vec<OperationDayKpi> {
             "Tasa de Contacto",
             percent(pct((total.effective + total.non_effective) as f64, calls)),
         ),
-        ("Contacto Directo", percent(pct(total.effective as f64, calls))),
+        (
+            "Contacto Directo",
+            percent(pct(total.effective as f64, calls)),
+        ),
         ("Tasa de Cierre", percent(total.cierre_rate())),
         (
             "Intensidad",

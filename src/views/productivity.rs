@@ -361,7 +361,9 @@ GROUP BY m.correo_agente, m.fecha_foto",
     for row in fetch(db, &sql, p).await? {
         let id: String = row.try_get("", "id")?;
         let dia: i64 = row.try_get("", "dia")?;
-        days.entry(id).or_default().insert(dia, Sums::from_row(&row)?);
+        days.entry(id)
+            .or_default()
+            .insert(dia, Sums::from_row(&row)?);
     }
     Ok(days)
 }
