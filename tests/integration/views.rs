@@ -270,6 +270,14 @@ async fn dashboard_groups_the_cutoff_rows_with_totals_and_statuses(engine: Engin
         ..temprana.clone()
     };
     assert_eq!(data.total.row, total);
+    // The cached JSON mirrors the API (camelCase, the totals row flattened) and reads back.
+    let json = serde_json::to_value(&data).unwrap();
+    assert_eq!(json["total"]["porcentajeCuentas"], 100.0);
+    assert_eq!(json["segmentoData"][0]["contactoStatus"], "warning");
+    assert_eq!(
+        serde_json::from_value::<dashboard::DashboardData>(json).unwrap(),
+        data
+    );
     assert_eq!(data.integral_chart_data.len(), 1);
     let point = &data.integral_chart_data[0];
     assert_eq!(
