@@ -10,7 +10,8 @@ use serde::{Deserialize, Serialize};
 use super::counters::Counters;
 use super::filters::{Periodo, parse_cartera, parse_list, parse_periodo, parse_servicio};
 use super::kpi::{pct, round2, target_status};
-use super::segment::{Dimension, Segment, campaigns_cte};
+pub use super::segment::Dimension;
+use super::segment::{Segment, campaigns_cte};
 use super::sql::{Params, dialect, fetch, sum_int};
 use super::{IconStatus, ViewError, days_before, int};
 

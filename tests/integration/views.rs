@@ -128,12 +128,72 @@ const NOISE: Counts = (1000, 0, 0, 0, 1000, 0, 0, 0, 9.0, 9.0, 9.0);
 
 async fn dashboard_fixture(conn: &DatabaseConnection) {
     insert_campaigns(conn).await;
-    dashboard_row(conn, "2025-06-20", A, "TEMPRANA", "MOVIL", 15, (5, 2), A_MOVIL).await;
-    dashboard_row(conn, "2025-06-20", A, "TEMPRANA", "FIJA", 15, (0, 0), A_FIJA).await;
-    dashboard_row(conn, "2025-06-19", A, "TEMPRANA", "MOVIL", 14, (0, 0), NOISE).await;
-    dashboard_row(conn, "2025-06-15", B, "ALTAS_NUEVAS", "MOVIL", 10, (10, 3), B_MOVIL).await;
-    dashboard_row(conn, "2025-06-14", B, "ALTAS_NUEVAS", "MOVIL", 9, (0, 0), NOISE).await;
-    dashboard_row(conn, "2025-05-30", C, "TEMPRANA", "FIJA", 19, (1, 1), C_FIJA).await;
+    dashboard_row(
+        conn,
+        "2025-06-20",
+        A,
+        "TEMPRANA",
+        "MOVIL",
+        15,
+        (5, 2),
+        A_MOVIL,
+    )
+    .await;
+    dashboard_row(
+        conn,
+        "2025-06-20",
+        A,
+        "TEMPRANA",
+        "FIJA",
+        15,
+        (0, 0),
+        A_FIJA,
+    )
+    .await;
+    dashboard_row(
+        conn,
+        "2025-06-19",
+        A,
+        "TEMPRANA",
+        "MOVIL",
+        14,
+        (0, 0),
+        NOISE,
+    )
+    .await;
+    dashboard_row(
+        conn,
+        "2025-06-15",
+        B,
+        "ALTAS_NUEVAS",
+        "MOVIL",
+        10,
+        (10, 3),
+        B_MOVIL,
+    )
+    .await;
+    dashboard_row(
+        conn,
+        "2025-06-14",
+        B,
+        "ALTAS_NUEVAS",
+        "MOVIL",
+        9,
+        (0, 0),
+        NOISE,
+    )
+    .await;
+    dashboard_row(
+        conn,
+        "2025-05-30",
+        C,
+        "TEMPRANA",
+        "FIJA",
+        19,
+        (1, 1),
+        C_FIJA,
+    )
+    .await;
 }
 
 async fn dashboard(conn: &DatabaseConnection, args: DashboardArgs) -> dashboard::DashboardData {
@@ -210,6 +270,14 @@ async fn dashboard_groups_the_cutoff_rows_with_totals_and_statuses(engine: Engin
         ..temprana.clone()
     };
     assert_eq!(data.total.row, total);
+    // The cached JSON mirrors the API (camelCase, the totals row flattened) and reads back.
+    let json = serde_json::to_value(&data).unwrap();
+    assert_eq!(json["total"]["porcentajeCuentas"], 100.0);
+    assert_eq!(json["segmentoData"][0]["contactoStatus"], "warning");
+    assert_eq!(
+        serde_json::from_value::<dashboard::DashboardData>(json).unwrap(),
+        data
+    );
     assert_eq!(data.integral_chart_data.len(), 1);
     let point = &data.integral_chart_data[0];
     assert_eq!(
@@ -246,18 +314,31 @@ async fn dashboard_groups_the_cutoff_rows_with_totals_and_statuses(engine: Engin
         (90.0, 75.0, 20.0, 3.0)
     );
     assert_eq!(
-        (movil.contacto_status, movil.cierre_status, movil.inten_status),
+        (
+            movil.contacto_status,
+            movil.cierre_status,
+            movil.inten_status
+        ),
         (IconStatus::Ok, IconStatus::Ok, IconStatus::Ok)
     );
     // FIJA: contacto 40 (warning), cierre 10 (warning), inten 45 / 30 = 1.5 (warning).
     assert_eq!((fija.id.as_str(), fija.name.as_str()), ("FIJA", "Fija"));
     assert_eq!(
-        (fija.porcentaje_cuentas, fija.contacto, fija.cierre, fija.inten),
+        (
+            fija.porcentaje_cuentas,
+            fija.contacto,
+            fija.cierre,
+            fija.inten
+        ),
         (33.3, 40.0, 10.0, 1.5)
     );
     assert_eq!(
         (fija.contacto_status, fija.cierre_status, fija.inten_status),
-        (IconStatus::Warning, IconStatus::Warning, IconStatus::Warning)
+        (
+            IconStatus::Warning,
+            IconStatus::Warning,
+            IconStatus::Warning
+        )
     );
 
     // A servicio filter keeps only the FIJA rows.
@@ -305,19 +386,28 @@ async fn dashboard_periodo_filters_select_campaigns(engine: Engine) {
     // 200 / 350 accounts; B is closed: its fechaCierre shows, its days are its own.
     assert_eq!(altas.porcentaje_cuentas, 57.1);
     assert_eq!(altas.fecha_cierre.as_deref(), Some("2025-06-15"));
-    assert_eq!((altas.dias_gestion, altas.dias_habiles), (Some(10), Some(10)));
+    assert_eq!(
+        (altas.dias_gestion, altas.dias_habiles),
+        (Some(10), Some(10))
+    );
     assert_eq!((altas.frac_count, altas.pdp_frac_count), (10, 3));
     assert_eq!(actual.segmento_data[1].porcentaje_cuentas, 42.9);
     let total = &actual.total.row;
     assert_eq!(total.cuentas, 350);
     assert_eq!(total.porcentaje_cuentas, 100.0);
     assert_eq!(total.fecha_cierre, None, "A is still open");
-    assert_eq!((total.dias_gestion, total.dias_habiles), (Some(15), Some(20)));
+    assert_eq!(
+        (total.dias_gestion, total.dias_habiles),
+        (Some(15), Some(20))
+    );
 
     // ANTERIOR = 2025-05: C only, at its closing day.
     let anterior = dashboard(&conn, with_periodo(&["ANTERIOR"], Dimension::Cartera)).await;
     assert_eq!(anterior.total.row.cuentas, 10);
-    assert_eq!(anterior.total.row.dias_habiles, None, "C's length is unknown");
+    assert_eq!(
+        anterior.total.row.dias_habiles, None,
+        "C's length is unknown"
+    );
     assert_eq!(
         anterior.total.row.fecha_cierre.as_deref(),
         Some("2025-05-30")
@@ -345,7 +435,11 @@ async fn dashboard_periodo_filters_select_campaigns(engine: Engine) {
     assert_eq!(g15.fecha_cierre, None);
     assert_eq!((g15.dias_gestion, g15.dias_habiles), (Some(19), Some(20)));
     assert_eq!(venc.total.row.cuentas, 360);
-    assert_eq!(venc.negocio_data.len(), 2, "negocioData ignores the dimension");
+    assert_eq!(
+        venc.negocio_data.len(),
+        2,
+        "negocioData ignores the dimension"
+    );
 
     // A cartera filter on top of a periodo.
     let altas_only = dashboard(
@@ -369,7 +463,16 @@ async fn evolution_fixture(conn: &DatabaseConnection) {
     evolution_row(conn, "2025-06-19", A, "TEMPRANA", "MOVIL", 14, a_movil_19).await;
     evolution_row(conn, "2025-06-19", A, "TEMPRANA", "FIJA", 14, a_fija_19).await;
     evolution_row(conn, "2025-06-20", A, "TEMPRANA", "MOVIL", 15, A_MOVIL).await;
-    evolution_row(conn, "2025-06-13", B, "ALTAS_NUEVAS", "MOVIL", 10, b_movil_13).await;
+    evolution_row(
+        conn,
+        "2025-06-13",
+        B,
+        "ALTAS_NUEVAS",
+        "MOVIL",
+        10,
+        b_movil_13,
+    )
+    .await;
     evolution_row(conn, "2025-05-29", C, "TEMPRANA", "FIJA", 18, C_FIJA).await;
     // Before the default range [05-21, 06-20].
     evolution_row(conn, "2025-05-05", C, "TEMPRANA", "FIJA", 1, NOISE).await;
@@ -443,10 +546,7 @@ async fn evolution_series_follow_dia_gestion(engine: Engine) {
     assert_eq!(movil.len(), 2);
     assert_eq!(
         series_of(&movil[0]),
-        vec![(
-            "Móvil".to_owned(),
-            vec![(10, 75.0), (14, 80.0), (15, 90.0)]
-        )]
+        vec![("Móvil".to_owned(), vec![(10, 75.0), (14, 80.0), (15, 90.0)])]
     );
     assert_eq!(movil[1].metric, "recupero");
     assert_eq!(
@@ -489,12 +589,66 @@ async fn evolution_series_follow_dia_gestion(engine: Engine) {
 
 async fn assignment_fixture(conn: &DatabaseConnection) {
     let rows = [
-        ("2025-06", A, "TEMPRANA", "MOVIL", "2025-06-05", 80, 100, 10000.0),
-        ("2025-06", A, "TEMPRANA", "FIJA", "2025-06-05", 40, 50, 5000.0),
-        ("2025-06", B, "ALTAS_NUEVAS", "MOVIL", "2025-06-13", 150, 200, 30000.0),
-        ("2025-05", C, "TEMPRANA", "FIJA", "2025-05-01", 8, 10, 1000.0),
-        ("2025-05", "Otra_20250505_7", "OTRAS", "FIJA", "2025-05-07", 5, 5, 250.0),
-        ("2025-04", "Vieja_20250405_7", "OTRAS", "FIJA", "2025-04-07", 9, 9, 900.0),
+        (
+            "2025-06",
+            A,
+            "TEMPRANA",
+            "MOVIL",
+            "2025-06-05",
+            80,
+            100,
+            10000.0,
+        ),
+        (
+            "2025-06",
+            A,
+            "TEMPRANA",
+            "FIJA",
+            "2025-06-05",
+            40,
+            50,
+            5000.0,
+        ),
+        (
+            "2025-06",
+            B,
+            "ALTAS_NUEVAS",
+            "MOVIL",
+            "2025-06-13",
+            150,
+            200,
+            30000.0,
+        ),
+        (
+            "2025-05",
+            C,
+            "TEMPRANA",
+            "FIJA",
+            "2025-05-01",
+            8,
+            10,
+            1000.0,
+        ),
+        (
+            "2025-05",
+            "Otra_20250505_7",
+            "OTRAS",
+            "FIJA",
+            "2025-05-07",
+            5,
+            5,
+            250.0,
+        ),
+        (
+            "2025-04",
+            "Vieja_20250405_7",
+            "OTRAS",
+            "FIJA",
+            "2025-04-07",
+            9,
+            9,
+            900.0,
+        ),
     ];
     for (periodo, archivo, cartera, servicio, venc, clientes, cuentas, deuda) in rows {
         exec(
@@ -543,7 +697,13 @@ async fn assignment_compares_two_months(engine: Engine) {
             ("Total Clientes", 270.0, 13.0, 1976.9, ValueType::Number),
             // 100 · (350 − 15) / 15 = 2233.33
             ("Total Cuentas", 350.0, 15.0, 2233.3, ValueType::Number),
-            ("Saldo Total Deuda", 45000.0, 1250.0, 3500.0, ValueType::Currency),
+            (
+                "Saldo Total Deuda",
+                45000.0,
+                1250.0,
+                3500.0,
+                ValueType::Currency
+            ),
             // 45000 / 350 = 128.571 → 128.57; 1250 / 15 = 83.33; 100 · 45.24 / 83.33 = 54.29
             ("Ticket Promedio", 128.57, 83.33, 54.3, ValueType::Currency),
         ]
@@ -558,7 +718,11 @@ async fn assignment_compares_two_months(engine: Engine) {
         [("Altas Nuevas", 30000.0), ("Temprana", 15000.0)],
         "OTRAS has no current rows"
     );
-    let ids: Vec<&str> = data.detail_breakdown.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = data
+        .detail_breakdown
+        .iter()
+        .map(|r| r.id.as_str())
+        .collect();
     assert_eq!(ids, ["altas_nuevas", "temprana", "otras"]);
     let temprana = &data.detail_breakdown[1];
     assert_eq!(temprana.name, "Temprana");
@@ -582,7 +746,11 @@ async fn assignment_compares_two_months(engine: Engine) {
     );
     let otras = &data.detail_breakdown[2];
     assert_eq!(
-        (otras.cuentas_actual, otras.saldo_actual, otras.ticket_promedio_actual),
+        (
+            otras.cuentas_actual,
+            otras.saldo_actual,
+            otras.ticket_promedio_actual
+        ),
         (0, 0.0, 0.0),
         "no accounts: ticket 0"
     );
@@ -649,12 +817,78 @@ async fn operation_fixture(conn: &DatabaseConnection) {
     }
     // (canal, uid, fecha, hora, cod_luna, correo, nombre, efectivo, pdp, intento)
     let gestiones = [
-        ("VOICEBOT", "v1", "2025-06-20", 10, "'L1'", "NULL", "'VOICEBOT'", true, false, 1),
-        ("CALL", "c1", "2025-06-20", 10, "'L1'", "'ana@x'", "'Ana'", true, true, 2),
-        ("VOICEBOT", "v2", "2025-06-20", 11, "'L2'", "NULL", "'VOICEBOT'", true, true, 1),
-        ("CALL", "c2", "2025-06-20", 15, "'L3'", "'ana@x'", "'Ana'", false, false, 6),
-        ("VOICEBOT", "v3", "2025-06-20", 12, "NULL", "NULL", "'VOICEBOT'", false, false, 1),
-        ("CALL", "c0", "2025-06-19", 9, "'L9'", "'bob@x'", "'Bob'", true, true, 1),
+        (
+            "VOICEBOT",
+            "v1",
+            "2025-06-20",
+            10,
+            "'L1'",
+            "NULL",
+            "'VOICEBOT'",
+            true,
+            false,
+            1,
+        ),
+        (
+            "CALL",
+            "c1",
+            "2025-06-20",
+            10,
+            "'L1'",
+            "'ana@x'",
+            "'Ana'",
+            true,
+            true,
+            2,
+        ),
+        (
+            "VOICEBOT",
+            "v2",
+            "2025-06-20",
+            11,
+            "'L2'",
+            "NULL",
+            "'VOICEBOT'",
+            true,
+            true,
+            1,
+        ),
+        (
+            "CALL",
+            "c2",
+            "2025-06-20",
+            15,
+            "'L3'",
+            "'ana@x'",
+            "'Ana'",
+            false,
+            false,
+            6,
+        ),
+        (
+            "VOICEBOT",
+            "v3",
+            "2025-06-20",
+            12,
+            "NULL",
+            "NULL",
+            "'VOICEBOT'",
+            false,
+            false,
+            1,
+        ),
+        (
+            "CALL",
+            "c0",
+            "2025-06-19",
+            9,
+            "'L9'",
+            "'bob@x'",
+            "'Bob'",
+            true,
+            true,
+            1,
+        ),
     ];
     for (canal, uid, fecha, hora, luna, correo, nombre, efectivo, pdp, intento) in gestiones {
         exec(
@@ -772,7 +1006,10 @@ async fn operation_reports_one_day(engine: Engine) {
         .collect();
     assert_eq!(
         queues,
-        [(A, 15000, 3500, 1100, 31.4), ("GENERAL", 432, 100, 32, 32.0)]
+        [
+            (A, 15000, 3500, 1100, 31.4),
+            ("GENERAL", 432, 100, 32, 32.0)
+        ]
     );
 
     // A day without activity: zero KPIs in their formats, empty lists.
@@ -795,10 +1032,30 @@ async fn productivity_fixture(conn: &DatabaseConnection) {
     let rows = [
         ("2025-06-18", "ana@x", A, "'Ana'", "'111'", 40, 10, 4, 100.0),
         ("2025-06-20", "ana@x", A, "'Ana'", "'111'", 20, 5, 0, 0.0),
-        ("2025-06-20", "ana@x", "GENERAL", "'Ana'", "'111'", 10, 5, 1, 50.5),
+        (
+            "2025-06-20",
+            "ana@x",
+            "GENERAL",
+            "'Ana'",
+            "'111'",
+            10,
+            5,
+            1,
+            50.5,
+        ),
         ("2025-06-18", "bob@x", A, "'Bob'", "'222'", 60, 20, 6, 0.0),
         ("2025-06-19", "carl@x", B, "'Carl'", "NULL", 0, 0, 0, 80.0),
-        ("2025-06-17", "bob@x", A, "'Bob'", "'222'", 500, 500, 500, 0.0),
+        (
+            "2025-06-17",
+            "bob@x",
+            A,
+            "'Bob'",
+            "'222'",
+            500,
+            500,
+            500,
+            0.0,
+        ),
     ];
     for (fecha, correo, archivo, nombre, dni, gestiones, ce, pdp, monto) in rows {
         exec(
@@ -813,6 +1070,10 @@ async fn productivity_fixture(conn: &DatabaseConnection) {
         .await;
     }
 }
+
+/// (id, name, calls, direct, commitments, recovered, closing, conversion, rank, quartile)
+type RankingTuple<'a> = (&'a str, &'a str, i32, i32, i32, f64, f64, f64, i32, i32);
+type HeatmapDays = BTreeMap<String, Option<AgentDailyPerformance>>;
 
 fn cell(g: i32, ce: i32, pdp: i32) -> Option<AgentDailyPerformance> {
     let non_zero = |v: i32| (v != 0).then_some(v);
@@ -864,11 +1125,15 @@ async fn productivity_ranks_agents_over_the_range(engine: Engine) {
         .map(|p| (p.hour.as_deref().unwrap_or(""), p.llamadas, p.compromisos))
         .collect();
     assert_eq!(busy, [("10:00", 5999, 609), ("14:00", 432, 32)]);
-    assert!(data.hourly_trend.iter().all(|p| p.recupero.is_none() && p.day.is_none()));
+    assert!(
+        data.hourly_trend
+            .iter()
+            .all(|p| p.recupero.is_none() && p.day.is_none())
+    );
 
     // Ana 70 / 20 / 5 → score 36.25; Bob 60 / 20 / 6 → 32.5; Carl 0 (payments only).
     // Quartiles of 3 agents: ceil(4/3) = 2, ceil(8/3) = 3, 4.
-    let ranking: Vec<(&str, &str, i32, i32, i32, f64, f64, f64, i32, i32)> = data
+    let ranking: Vec<RankingTuple> = data
         .agent_ranking
         .iter()
         .map(|r| {
@@ -895,7 +1160,7 @@ async fn productivity_ranks_agents_over_the_range(engine: Engine) {
         ]
     );
 
-    let heatmap: Vec<(&str, &str, BTreeMap<String, Option<AgentDailyPerformance>>)> = data
+    let heatmap: Vec<(&str, &str, HeatmapDays)> = data
         .agent_heatmap
         .iter()
         .map(|h| (h.id.as_str(), h.dni.as_str(), h.daily_performance.0.clone()))
@@ -910,7 +1175,11 @@ async fn productivity_ranks_agents_over_the_range(engine: Engine) {
     assert_eq!(
         heatmap,
         [
-            ("ana@x", "111", days([cell(40, 10, 4), None, cell(30, 10, 1)])),
+            (
+                "ana@x",
+                "111",
+                days([cell(40, 10, 4), None, cell(30, 10, 1)])
+            ),
             ("bob@x", "222", days([cell(60, 20, 6), None, None])),
             ("carl@x", "SIN_DNI", days([None, cell(0, 0, 0), None])),
         ]
@@ -939,7 +1208,10 @@ async fn productivity_ranks_agents_over_the_range(engine: Engine) {
         .collect();
     assert_eq!(busy, [("10:00", 1, 1), ("15:00", 1, 0)]);
     let by_correo = load(Some("bob@x")).await;
-    assert_eq!(by_correo.agent_ranking[0].calls, 60, "06-17 is out of range");
+    assert_eq!(
+        by_correo.agent_ranking[0].calls, 60,
+        "06-17 is out of range"
+    );
 }
 
 // --- arguments ---------------------------------------------------------------------------
@@ -1076,9 +1348,10 @@ fn graphql_types_carry_the_api_names() {
 
 // --- synthetic smoke ---------------------------------------------------------------------
 
-#[tokio::test]
-async fn every_view_has_data_on_the_synthetic_pipeline() {
-    let (db, conn) = migrated_db(Engine::Sqlite).await;
+on_both_engines!(every_view_has_data_on_the_synthetic_pipeline);
+
+async fn every_view_has_data_on_the_synthetic_pipeline(engine: Engine) {
+    let (db, conn) = migrated_db(engine).await;
     let report = pipeline(&db, &conn, synthetic(300, evening(12)), etl_config())
         .run(forced())
         .await
