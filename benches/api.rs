@@ -6,6 +6,8 @@
 //! `cargo bench --bench api -- [--seconds 10] [--connections 64] [--accounts 3000]`
 //! Targets: cached p99 < 5 ms; uncached ≤ 1.5 × direct SQL.
 
+mod support;
+
 use std::{
     sync::Arc,
     time::{Duration, Instant},
@@ -19,8 +21,8 @@ use pulso::{
     tables,
     views::dashboard,
 };
-use sea_orm::{ConnectionTrait, Database};
 use serde_json::{Value, json};
+use support::BenchDb;
 
 const SECRET: &str = "pulso-bench-0123456789abcdef0123456789";
 const QUERY: &str = r#"{ dashboard(fechaCorte: "2025-06-20") { total { cuentas deudaAsig cobertura contacto cierre inten } segmentoData { id cuentas cobertura } negocioData { id cuentas } } }"#;
@@ -73,41 +75,22 @@ async fn main() {
             std::process::exit(2);
         }
     };
-    let server = std::env::var("PULSO_TEST_POSTGRES_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
     let redis_url =
         std::env::var("PULSO_TEST_REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into());
-    let name = format!("pulso_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(format!("{server}/postgres"))
-        .await
-        .expect("PostgreSQL reachable (PULSO_TEST_POSTGRES_URL)");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
-        .await
-        .expect("create the bench database");
-
+    let db = BenchDb::create().await;
     let namespace = format!("pulso-bench-{}", uuid::Uuid::new_v4().simple());
-    let result = run(&args, &format!("{server}/{name}"), &redis_url, &namespace).await;
-
-    admin
-        .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-        .await
-        .expect("drop the bench database");
+    let result = run(&args, &db, &redis_url, &namespace).await;
+    db.drop().await;
     if let Err(message) = result {
         eprintln!("bench failed: {message}");
         std::process::exit(1);
     }
 }
 
-async fn run(
-    args: &Args,
-    database_url: &str,
-    redis_url: &str,
-    namespace: &str,
-) -> Result<(), String> {
+async fn run(args: &Args, db: &BenchDb, redis_url: &str, namespace: &str) -> Result<(), String> {
     let start = NaiveDate::from_ymd_opt(2025, 6, 1).expect("a date");
     let mut config = Config::default();
-    config.database.url = SecretUrl::new(database_url);
+    config.database.url = SecretUrl::new(db.url.as_str());
     config.cache.redis_url = Some(SecretUrl::new(redis_url));
     config.cache.namespace = namespace.to_owned();
     config.server.listen = ([127, 0, 0, 1], 0).into();
@@ -207,9 +190,6 @@ async fn run(
         uncached.push(sent.elapsed());
     }
     uncached.sort();
-    let db = Database::connect(database_url)
-        .await
-        .map_err(|e| e.to_string())?;
     let query = dashboard::DashboardArgs {
         fecha_corte: NaiveDate::from_ymd_opt(2025, 6, 20),
         ..Default::default()
@@ -219,7 +199,7 @@ async fn run(
     let mut direct = Vec::with_capacity(UNCACHED_SAMPLES);
     for _ in 0..UNCACHED_SAMPLES {
         let started = Instant::now();
-        dashboard::load(&db, &query)
+        dashboard::load(&db.conn, &query)
             .await
             .map_err(|e| e.to_string())?;
         direct.push(started.elapsed());

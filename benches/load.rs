@@ -7,10 +7,11 @@
 //!
 //!     cargo bench --bench load -- [--rows N] [--extract-rows N] [--rows-per-statement N]
 
+mod support;
+
 use std::{process::Command, time::Instant};
 
 use chrono::{NaiveDate, Utc};
-use migration::MigratorTrait;
 use pulso::{
     extract::normalise::{RawRow, RawValue, keep_last_per_key, normalise},
     lima,
@@ -21,7 +22,8 @@ use pulso::{
     },
     tables::{TRANDEUDA, TableSpec},
 };
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use support::BenchDb;
 
 const BATCH: usize = 100_000;
 
@@ -76,19 +78,8 @@ async fn main() {
     }
     let rows_wanted = arg("--rows", 1_000_000);
     let rows_per_statement = arg("--rows-per-statement", 1_000);
-    let server = std::env::var("PULSO_BENCH_POSTGRES_URL")
-        .or_else(|_| std::env::var("PULSO_TEST_POSTGRES_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
-    let name = format!("pulso_bench_{}", uuid::Uuid::new_v4().simple());
-    let admin = Database::connect(format!("{server}/postgres"))
-        .await
-        .expect("PostgreSQL reachable");
-    admin
-        .execute_unprepared(&format!("CREATE DATABASE {name}"))
-        .await
-        .unwrap();
-    let db = Database::connect(format!("{server}/{name}")).await.unwrap();
-    migration::Migrator::up(&db, None).await.unwrap();
+    let bench_db = BenchDb::create().await;
+    let db = &bench_db.conn;
 
     eprintln!("generating {rows_wanted} trandeuda rows…");
     let cells = read(&source_for(rows_wanted), &TRANDEUDA, rows_wanted).await;
@@ -125,7 +116,7 @@ async fn main() {
     let engine = started.elapsed().as_secs_f64();
 
     let started = Instant::now();
-    copy(&db, &normalised, &meta).await;
+    copy(db, &normalised, &meta).await;
     let copy_seconds = started.elapsed().as_secs_f64();
 
     let (engine_rate, copy_rate) = (rows as f64 / engine, rows as f64 / copy_seconds);
@@ -141,11 +132,7 @@ async fn main() {
         }
     );
 
-    db.close().await.unwrap();
-    admin
-        .execute_unprepared(&format!("DROP DATABASE {name} WITH (FORCE)"))
-        .await
-        .unwrap();
+    bench_db.drop().await;
 
     let extract_rows = arg("--extract-rows", 2_000_000);
     let output = Command::new(std::env::current_exe().unwrap())

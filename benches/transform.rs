@@ -11,10 +11,11 @@
 //!
 //!     cargo bench --bench transform -- [--accounts N] [--days N]
 
+mod support;
+
 use std::{sync::Arc, time::Instant};
 
 use chrono::{Duration, NaiveDate};
-use migration::MigratorTrait;
 use pulso::{
     config::{EtlConfig, TableOverride},
     lima,
@@ -26,7 +27,8 @@ use pulso::{
     tables,
     transform::{self, Scope},
 };
-use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+use sea_orm::ConnectionTrait;
+use support::BenchDb;
 
 const START: (i32, u32, u32) = (2025, 6, 1);
 
@@ -72,58 +74,21 @@ fn etl_config() -> EtlConfig {
     config
 }
 
-struct BenchDb {
-    admin: DatabaseConnection,
-    name: String,
-    url: String,
-    conn: DatabaseConnection,
+fn pipeline(db: &BenchDb, source: Arc<dyn Source>) -> Pipeline {
+    Pipeline::new(
+        db.conn.clone(),
+        &db.url,
+        source,
+        etl_config(),
+        ProgressBus::default(),
+    )
 }
 
-impl BenchDb {
-    async fn create(server: &str) -> Self {
-        let name = format!("pulso_bench_{}", uuid::Uuid::new_v4().simple());
-        let admin = Database::connect(format!("{server}/postgres"))
-            .await
-            .expect("PostgreSQL reachable");
-        admin
-            .execute_unprepared(&format!("CREATE DATABASE {name}"))
-            .await
-            .unwrap();
-        let url = format!("{server}/{name}");
-        let conn = Database::connect(&url).await.unwrap();
-        migration::Migrator::up(&conn, None).await.unwrap();
-        Self {
-            admin,
-            name,
-            url,
-            conn,
-        }
-    }
-
-    fn pipeline(&self, source: Arc<dyn Source>) -> Pipeline {
-        Pipeline::new(
-            self.conn.clone(),
-            &self.url,
-            source,
-            etl_config(),
-            ProgressBus::default(),
-        )
-    }
-
-    async fn count(&self, table: &str) -> i64 {
-        let sql = format!("SELECT COUNT(*) AS n FROM {table}");
-        let statement = sea_orm::Statement::from_string(self.conn.get_database_backend(), sql);
-        let row = self.conn.query_one_raw(statement).await.unwrap().unwrap();
-        row.try_get("", "n").unwrap()
-    }
-
-    async fn drop(self) {
-        self.conn.close().await.unwrap();
-        self.admin
-            .execute_unprepared(&format!("DROP DATABASE {} WITH (FORCE)", self.name))
-            .await
-            .unwrap();
-    }
+async fn count(db: &BenchDb, table: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+    let statement = sea_orm::Statement::from_string(db.conn.get_database_backend(), sql);
+    let row = db.conn.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get("", "n").unwrap()
 }
 
 async fn load(pipeline: &Pipeline, raw_only: bool) -> pulso::pipeline::RunReport {
@@ -168,29 +133,26 @@ async fn full_build(db: &BenchDb, today: NaiveDate) -> f64 {
 async fn main() {
     let accounts = arg("--accounts", 25_000);
     let days = arg("--days", 90);
-    let server = std::env::var("PULSO_BENCH_POSTGRES_URL")
-        .or_else(|_| std::env::var("PULSO_TEST_POSTGRES_URL"))
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
 
     eprintln!("1. one month, {accounts} accounts: loading the raw layer…");
-    let month = BenchDb::create(&server).await;
+    let month = BenchDb::create().await;
     let month_source = source(accounts, 30);
-    load(&month.pipeline(Arc::clone(&month_source)), true).await;
-    let gestiones =
-        month.count("raw_voicebot_gestiones").await + month.count("raw_mibotair_gestiones").await;
+    load(&pipeline(&month, Arc::clone(&month_source)), true).await;
+    let gestiones = count(&month, "raw_voicebot_gestiones").await
+        + count(&month, "raw_mibotair_gestiones").await;
     eprintln!("  full aux + mart build ({gestiones} gestiones):");
     let month_seconds = full_build(&month, month_source.today()).await;
     month.drop().await;
 
     eprintln!("2. {days} days, {accounts} accounts a month: loading and building…");
-    let quarter = BenchDb::create(&server).await;
+    let quarter = BenchDb::create().await;
     let quarter_source = source(accounts, days);
-    load(&quarter.pipeline(Arc::clone(&quarter_source)), false).await;
+    load(&pipeline(&quarter, Arc::clone(&quarter_source)), false).await;
     eprintln!("  full rebuild (the baseline):");
     let full_seconds = full_build(&quarter, quarter_source.today()).await;
     eprintln!("  one more day arrives; incremental run:");
     let started = Instant::now();
-    let report = load(&quarter.pipeline(source(accounts, days + 1)), false).await;
+    let report = load(&pipeline(&quarter, source(accounts, days + 1)), false).await;
     let run_seconds = started.elapsed().as_secs_f64();
     let incremental: f64 = report.transform.iter().map(|s| s.seconds).sum();
     quarter.drop().await;

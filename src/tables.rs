@@ -117,6 +117,15 @@ pub enum DefaultMode {
     FullRefresh,
 }
 
+impl DefaultMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incremental => "incremental",
+            Self::FullRefresh => "full_refresh",
+        }
+    }
+}
+
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct TableSpec {
     /// The configured name, e.g. `pagos`.
@@ -520,6 +529,20 @@ pub const ALL: [&TableSpec; 9] = [
 ];
 
 /// The table of that configured name.
+/// A table name that is not in the catalogue.
+#[derive(Debug, thiserror::Error)]
+#[error("unknown table {name:?}; the tables are: {known}", known = ALL.map(|t| t.name).join(", "))]
+pub struct UnknownTable {
+    pub name: String,
+}
+
+/// The catalogue entry `name`, or an error listing the known tables.
+pub fn named(name: &str) -> Result<&'static TableSpec, UnknownTable> {
+    find(name).ok_or_else(|| UnknownTable {
+        name: name.to_owned(),
+    })
+}
+
 pub fn find(name: &str) -> Option<&'static TableSpec> {
     ALL.into_iter().find(|t| t.name == name)
 }

@@ -264,13 +264,7 @@ fn requested(args: &RunArgs) -> Result<Requested, Error> {
 }
 
 fn table_named(name: &str) -> Result<&'static TableSpec, Error> {
-    tables::find(name).ok_or_else(|| {
-        let names: Vec<&str> = tables::ALL.iter().map(|t| t.name).collect();
-        Error::Usage(format!(
-            "unknown table {name:?}; the tables are: {}",
-            names.join(", ")
-        ))
-    })
+    tables::named(name).map_err(|unknown| Error::Usage(unknown.to_string()))
 }
 
 fn parse_instant(value: &str) -> Result<DateTime<Utc>, Error> {
@@ -291,11 +285,7 @@ fn list_tables(config: &Config) {
     );
     for table in tables::ALL {
         let settings = plan::settings(table, &config.etl);
-        let mode = if table.incremental.is_some() {
-            "incremental"
-        } else {
-            "full_refresh"
-        };
+        let mode = table.mode.as_str();
         println!(
             "{:<22} {:<26} {:<13} {:<16} {:>8} {:>8} {:>9}",
             table.name,

@@ -166,11 +166,8 @@ impl Pipeline {
         let selected = selected_tables(&request);
         let names: Vec<String> = selected.iter().map(|t| t.name.to_owned()).collect();
         let metadata = json!({ "tables": names, "requested": format!("{:?}", request.requested), "force": request.force });
-        bookkeeping::start_run(&self.db, run_id, request.execution_type.as_str(), metadata).await?;
-        self.bus.publish(ProgressEvent::RunStarted {
-            run_id,
-            tables: names,
-        });
+        self.begin(run_id, request.execution_type, metadata, names)
+            .await?;
 
         let concurrency = request
             .max_concurrent
@@ -228,20 +225,8 @@ impl Pipeline {
             }
         }
         let error = (!failures.is_empty()).then(|| failures.join("; "));
-        bookkeeping::finish_run(&self.db, run_id, status.as_str(), started, error).await?;
-        let duration_seconds = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
-        self.bus.publish(ProgressEvent::RunFinished {
-            run_id,
-            status: status.as_str().into(),
-            duration_seconds,
-        });
-        Ok(RunReport {
-            run_id,
-            status,
-            tables,
-            transform,
-            duration_seconds,
-        })
+        self.end(run_id, started, status, error, tables, transform)
+            .await
     }
 
     /// Rebuilds the aux layer and the marts for `scope` as a run of its own (`pulso etl rebuild`).
@@ -253,11 +238,8 @@ impl Pipeline {
         let run_id = Uuid::new_v4();
         let started = Utc::now();
         let metadata = json!({ "rebuild": { "campaigns": scope.campaigns, "from": scope.from, "to": scope.to } });
-        bookkeeping::start_run(&self.db, run_id, execution_type.as_str(), metadata).await?;
-        self.bus.publish(ProgressEvent::RunStarted {
-            run_id,
-            tables: Vec::new(),
-        });
+        self.begin(run_id, execution_type, metadata, Vec::new())
+            .await?;
         let outcome = transform_stage::run(
             self,
             run_id,
@@ -271,6 +253,34 @@ impl Pipeline {
             Ok(steps) => (RunStatus::Success, steps, None),
             Err(error) => (RunStatus::Failed, Vec::new(), Some(error)),
         };
+        self.end(run_id, started, status, error, Vec::new(), transform)
+            .await
+    }
+
+    /// Records the run's start and announces it.
+    async fn begin(
+        &self,
+        run_id: Uuid,
+        execution_type: ExecutionType,
+        metadata: serde_json::Value,
+        tables: Vec<String>,
+    ) -> Result<(), DbErr> {
+        bookkeeping::start_run(&self.db, run_id, execution_type.as_str(), metadata).await?;
+        self.bus
+            .publish(ProgressEvent::RunStarted { run_id, tables });
+        Ok(())
+    }
+
+    /// Records the run's end, announces it, and reports it.
+    async fn end(
+        &self,
+        run_id: Uuid,
+        started: DateTime<Utc>,
+        status: RunStatus,
+        error: Option<String>,
+        tables: Vec<TableReport>,
+        transform: Vec<StepReport>,
+    ) -> Result<RunReport, DbErr> {
         bookkeeping::finish_run(&self.db, run_id, status.as_str(), started, error).await?;
         let duration_seconds = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
         self.bus.publish(ProgressEvent::RunFinished {
@@ -281,7 +291,7 @@ impl Pipeline {
         Ok(RunReport {
             run_id,
             status,
-            tables: Vec::new(),
+            tables,
             transform,
             duration_seconds,
         })

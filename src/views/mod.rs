@@ -48,9 +48,17 @@ pub enum ValueType {
 /// Checks an inclusive date range given by the client: the end not before the start, and at
 /// most `MAX_RANGE_DAYS` days long (it bounds the work of one request).
 fn check_range(inicio: NaiveDate, fin: NaiveDate) -> Result<(), ViewError> {
+    check_named_range(("fechaInicio", inicio), ("fechaFin", fin))
+}
+
+/// `check_range` for arguments with other names (a backfill's `from` and `to`).
+pub fn check_named_range(
+    (inicio_name, inicio): (&str, NaiveDate),
+    (fin_name, fin): (&str, NaiveDate),
+) -> Result<(), ViewError> {
     if fin < inicio {
         return Err(ViewError::bad_input(format!(
-            "fechaFin ({fin}) is before fechaInicio ({inicio})"
+            "{fin_name} ({fin}) is before {inicio_name} ({inicio})"
         )));
     }
     let days = (fin - inicio).num_days() + 1;

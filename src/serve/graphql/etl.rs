@@ -20,7 +20,7 @@ use crate::{
     auth::Role,
     entities::control::{etl_execution_log as log, etl_watermarks as marks},
     pipeline::{bookkeeping::RUN_PIPELINE, plan},
-    tables::{self, DefaultMode, TableSpec},
+    tables::{self, TableSpec},
 };
 
 const DEFAULT_PAGE_SIZE: usize = 20;
@@ -296,11 +296,7 @@ impl EtlQuery {
                         raw_table: table.raw_table.into(),
                         primary_key: table.primary_key.iter().map(|c| (*c).into()).collect(),
                         incremental_column: table.incremental.map(Into::into),
-                        default_mode: match table.mode {
-                            DefaultMode::Incremental => "incremental",
-                            DefaultMode::FullRefresh => "full_refresh",
-                        }
-                        .into(),
+                        default_mode: table.mode.as_str().into(),
                         lookback_days: saturate(settings.lookback_days as usize),
                         batch_size: saturate(settings.batch_size),
                         refresh_hours: saturate(settings.refresh_hours as usize),
@@ -314,13 +310,7 @@ impl EtlQuery {
 
 /// The catalogue entry named `name`, or NOT_FOUND listing the known ones.
 pub fn known_table(name: &str) -> Result<&'static TableSpec, ApiError> {
-    tables::find(name).ok_or_else(|| {
-        let known: Vec<&str> = tables::ALL.iter().map(|t| t.name).collect();
-        ApiError::NotFound(format!(
-            "no source table {name:?}; known: {}",
-            known.join(", ")
-        ))
-    })
+    tables::named(name).map_err(|unknown| ApiError::NotFound(unknown.to_string()))
 }
 
 fn page_size(first: Option<i32>, max: usize) -> Result<usize, ApiError> {

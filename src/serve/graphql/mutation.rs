@@ -17,7 +17,7 @@ use crate::{
     entities::control::etl_watermarks as marks,
     pipeline::{Requested, RunRequest, bookkeeping},
     serve::runs::RunHandle,
-    views::MAX_RANGE_DAYS,
+    views::check_named_range,
 };
 use sea_orm::EntityTrait;
 
@@ -132,15 +132,7 @@ impl Mutation {
     ) -> Result<RunStarted> {
         let table = known_table(&table)?;
         let (from, to) = (from.0, to.0);
-        if to < from {
-            return Err(ApiError::BadInput(format!("to ({to}) is before from ({from})")).into());
-        }
-        if (to - from).num_days() >= MAX_RANGE_DAYS {
-            return Err(ApiError::BadInput(format!(
-                "a backfill covers at most {MAX_RANGE_DAYS} days"
-            ))
-            .into());
-        }
+        check_named_range(("from", from), ("to", to)).map_err(ApiError::from)?;
         Ok(start(
             ctx,
             RunRequest {

@@ -4,6 +4,7 @@
 use std::future::Future;
 
 use async_graphql::{Context, Object, Result};
+use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
 use serde::{Serialize, de::DeserializeOwned};
 
@@ -40,11 +41,12 @@ impl ViewsQuery {
             fecha_corte: day(fecha_corte),
             dimensions,
         };
-        let data = ApiData::of(ctx);
-        let query = args.resolve(data.today()).map_err(ApiError::from)?;
-        cached(data, "dashboard", query, |db, q| async move {
-            dashboard::load(&db, &q).await
-        })
+        cached(
+            ctx,
+            "dashboard",
+            |today| args.resolve(today),
+            |db, q| async move { dashboard::load(&db, &q).await },
+        )
         .await
     }
 
@@ -70,11 +72,12 @@ impl ViewsQuery {
             metrics,
             comparison_dimension,
         };
-        let data = ApiData::of(ctx);
-        let query = args.resolve(data.today()).map_err(ApiError::from)?;
-        cached(data, "evolution", query, |db, q| async move {
-            evolution::load(&db, &q).await
-        })
+        cached(
+            ctx,
+            "evolution",
+            |today| args.resolve(today),
+            |db, q| async move { evolution::load(&db, &q).await },
+        )
         .await
     }
 
@@ -92,11 +95,12 @@ impl ViewsQuery {
             fecha_anterior: day(fecha_anterior),
             cartera,
         };
-        let data = ApiData::of(ctx);
-        let query = args.resolve(data.today()).map_err(ApiError::from)?;
-        cached(data, "assignment", query, |db, q| async move {
-            assignment::load(&db, &q).await
-        })
+        cached(
+            ctx,
+            "assignment",
+            |today| args.resolve(today),
+            |db, q| async move { assignment::load(&db, &q).await },
+        )
         .await
     }
 
@@ -108,11 +112,12 @@ impl ViewsQuery {
         fecha: Option<Date>,
     ) -> Result<operation::OperationDayAnalysisData> {
         let args = operation::OperationArgs { fecha: day(fecha) };
-        let data = ApiData::of(ctx);
-        let query = args.resolve(data.today()).map_err(ApiError::from)?;
-        cached(data, "operation", query, |db, q| async move {
-            operation::load(&db, &q).await
-        })
+        cached(
+            ctx,
+            "operation",
+            |today| args.resolve(today),
+            |db, q| async move { operation::load(&db, &q).await },
+        )
         .await
     }
 
@@ -130,11 +135,12 @@ impl ViewsQuery {
             fecha_fin: day(fecha_fin),
             agente,
         };
-        let data = ApiData::of(ctx);
-        let query = args.resolve(data.today()).map_err(ApiError::from)?;
-        cached(data, "productivity", query, |db, q| async move {
-            productivity::load(&db, &q).await
-        })
+        cached(
+            ctx,
+            "productivity",
+            |today| args.resolve(today),
+            |db, q| async move { productivity::load(&db, &q).await },
+        )
         .await
     }
 
@@ -145,15 +151,23 @@ impl ViewsQuery {
     }
 }
 
-/// `load(query)` through the view cache, keyed by the view and the normalised query.
-async fn cached<Q, T, F, Fut>(data: &ApiData, view: &str, query: Q, load: F) -> Result<T>
+/// The view's answer for the arguments `resolve` normalises (defaults from the source's
+/// today), through the view cache keyed by the view and the normalised query.
+async fn cached<Q, T, F, Fut>(
+    ctx: &Context<'_>,
+    view: &str,
+    resolve: impl FnOnce(NaiveDate) -> Result<Q, ViewError>,
+    load: F,
+) -> Result<T>
 where
-    Q: Serialize + Send,
+    Q: Serialize + Clone + Send,
     T: Serialize + DeserializeOwned,
     F: FnOnce(DatabaseConnection, Q) -> Fut,
     Fut: Future<Output = Result<T, ViewError>>,
 {
-    let key = serde_json::to_value(&query).map_err(|e| ApiError::Internal(e.to_string()))?;
+    let data = ApiData::of(ctx);
+    let query = resolve(data.today()).map_err(ApiError::from)?;
+    let key = query.clone();
     data.views
         .get_or_load(view, &key, || load(data.db.clone(), query))
         .await
