@@ -88,6 +88,12 @@ pub struct ServerConfig {
     pub auto_migrate: bool,
     /// How long in-flight requests may take to finish after SIGTERM / Ctrl-C.
     pub shutdown_grace_secs: u64,
+    /// The built dashboard app and GraphiQL (`npm run build` in frontend-codegen/), served at
+    /// `/` and `GET /graphql` when present.
+    pub app_dir: PathBuf,
+    /// On a first start (no run ever recorded), load every table in the background so the
+    /// dashboard has data without anyone asking.
+    pub initial_load: bool,
 }
 
 impl Default for ServerConfig {
@@ -96,6 +102,8 @@ impl Default for ServerConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
             auto_migrate: true,
             shutdown_grace_secs: 30,
+            app_dir: PathBuf::from("frontend-codegen/dist"),
+            initial_load: true,
         }
     }
 }
@@ -378,7 +386,7 @@ fn expected_form(key: &str) -> &'static str {
         "cache.redis_url" => "a redis://[:PASSWORD@]HOST:PORT[/DB] URL (unset: in-process cache)",
         "cache.timeout_ms" => "a whole number of milliseconds",
         "server.listen" => "HOST:PORT, such as 127.0.0.1:8000",
-        "server.auto_migrate" => "true or false",
+        "server.auto_migrate" | "server.initial_load" => "true or false",
         "log.level" => "error, warn, info, debug, trace, or a filter such as pulso=debug,sqlx=warn",
         "log.format" => "pretty or json",
         "source.kind" => "synthetic or bigquery",

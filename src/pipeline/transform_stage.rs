@@ -42,7 +42,13 @@ pub async fn run(
         .await
         .map_err(|e| format!("transform: {e}"))?,
     };
-    tracing::info!(?scope, "rebuilding the aux layer and the marts");
+    // The campaign list can run to hundreds of names: the log gets its size, not the list.
+    tracing::info!(
+        campaigns = scope.campaigns.as_ref().map_or("all".to_owned(), |c| c.len().to_string()),
+        from = ?scope.from,
+        to = ?scope.to,
+        "rebuilding the aux layer and the marts"
+    );
     match transform::build(&pipeline.db, &scope, today).await {
         Ok(steps) => {
             for step in &steps {

@@ -1,6 +1,7 @@
-//! The HTTP service: the GraphQL API (queries, mutations, subscriptions, GraphiQL), liveness
-//! and readiness, and Prometheus metrics.
+//! The HTTP service: the GraphQL API (queries, mutations, subscriptions, GraphiQL), the
+//! dashboard app, liveness and readiness, and Prometheus metrics.
 
+mod frontend;
 pub mod graphql;
 mod health;
 mod metrics;
@@ -12,11 +13,13 @@ use axum::{
     Router, extract::State, http::header::CONTENT_TYPE, response::IntoResponse, routing::get,
 };
 use migration::{Migrator, MigratorTrait};
-use sea_orm::DatabaseConnection;
+use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::{net::TcpListener, sync::watch};
+use uuid::Uuid;
 
 pub use self::metrics::Metrics;
 use self::{
+    frontend::Frontend,
     graphql::{ApiData, PulsoSchema},
     runs::Runs,
 };
@@ -26,7 +29,8 @@ use crate::{
     cache::ViewCache,
     config::Config,
     database,
-    pipeline::{Pipeline, ProgressBus},
+    entities::control::etl_execution_log,
+    pipeline::{ExecutionType, Pipeline, ProgressBus, RunRequest},
     source,
 };
 
@@ -46,6 +50,8 @@ pub struct AppState {
 pub struct Application {
     listener: TcpListener,
     state: AppState,
+    frontend: Frontend,
+    initial_run: Option<Uuid>,
     shutdown_grace: Duration,
 }
 
@@ -83,6 +89,22 @@ impl Application {
             bus,
         );
         let runs = Runs::new(pipeline, Arc::clone(&views));
+        let initial_run = if config.server.initial_load && no_run_recorded(&db).await? {
+            let run = runs.start(RunRequest {
+                execution_type: ExecutionType::Scheduled,
+                ..RunRequest::default()
+            });
+            tracing::info!(
+                run_id = %run.run_id,
+                source = ?config.source.kind,
+                "first start: loading every table in the background; follow it with \
+                 subscription {{ etlProgress(runId: \"{}\") }}",
+                run.run_id
+            );
+            Some(run.run_id)
+        } else {
+            None
+        };
         let schema = graphql::schema(
             ApiData {
                 db: db.clone(),
@@ -107,6 +129,8 @@ impl Application {
                 tokens,
                 metrics,
             },
+            frontend: Frontend::find(&config.server.app_dir),
+            initial_run,
             shutdown_grace: Duration::from_secs(config.server.shutdown_grace_secs),
         })
     }
@@ -115,6 +139,11 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
+    }
+
+    /// The run started because the database had never been loaded, if any.
+    pub fn initial_run(&self) -> Option<Uuid> {
+        self.initial_run
     }
 
     /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most the
@@ -126,8 +155,8 @@ impl Application {
         let address = self.local_addr();
         let db = self.state.db.clone();
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
-        let server =
-            axum::serve(self.listener, router(self.state)).with_graceful_shutdown(async move {
+        let server = axum::serve(self.listener, router(self.state, &self.frontend))
+            .with_graceful_shutdown(async move {
                 shutdown.await;
                 tracing::info!("shutting down: finishing in-flight requests");
                 let _ = stopping_tx.send(true);
@@ -137,7 +166,7 @@ impl Application {
             let _ = stopping_rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;
         };
-        tracing::info!(%address, "listening on http://{address}");
+        announce(address, &self.frontend);
         tokio::select! {
             served = server => served.map_err(|source| Error::Io { context: "server failed".into(), source })?,
             () = grace_elapsed => tracing::warn!(grace_secs = grace.as_secs(), "grace period elapsed; dropping open connections"),
@@ -148,9 +177,33 @@ impl Application {
     }
 }
 
-fn router(state: AppState) -> Router {
-    Router::new()
-        .route("/graphql", get(graphql::graphiql).post(graphql::execute))
+/// Where to point a browser, and how to get in.
+fn announce(address: SocketAddr, frontend: &Frontend) {
+    let host = if address.ip().is_unspecified() {
+        format!("localhost:{}", address.port())
+    } else {
+        address.to_string()
+    };
+    tracing::info!(%address, "listening on http://{address}");
+    tracing::info!("GraphiQL: http://{host}/graphql");
+    if frontend.has_app() {
+        tracing::info!("dashboard: http://{host}/?token=<token>");
+    }
+    tracing::info!(
+        "a token for GraphiQL's Authorization header: pulso token --role admin --ttl 8h \
+         (send it as {{\"Authorization\": \"Bearer <token>\"}})"
+    );
+}
+
+/// Whether the database has never seen an ETL run.
+async fn no_run_recorded(db: &DatabaseConnection) -> Result<bool, Error> {
+    Ok(etl_execution_log::Entity::find().one(db).await?.is_none())
+}
+
+fn router(state: AppState, frontend: &Frontend) -> Router {
+    frontend
+        .routes()
+        .route("/graphql", frontend.graphiql().post(graphql::execute))
         .route("/graphql/ws", get(graphql::websocket))
         .route("/health", get(health::live))
         .route("/ready", get(health::ready))

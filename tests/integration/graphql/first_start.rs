@@ -1,0 +1,105 @@
+//! What a newcomer sees: a first start on an empty database loads the dashboard's data in the
+//! background, later starts do not; `/` and `GET /graphql` serve the frontend build when there
+//! is one, and say how to make one when there is not.
+
+use std::path::Path;
+
+use pulso::serve::Application;
+use serde_json::json;
+
+use super::{data, synthetic_app, viewer, wait_for_idle};
+use crate::harness::{Engine, on_both_engines, spawn_app, test_config};
+
+on_both_engines!(a_first_start_loads_the_dashboard_in_the_background);
+
+async fn a_first_start_loads_the_dashboard_in_the_background(engine: Engine) {
+    let app = synthetic_app(engine, |config| config.server.initial_load = true).await;
+    wait_for_idle(&app).await;
+
+    let runs = data(
+        app.graphql(
+            Some(&viewer()),
+            "{ etlRuns(first: 10) { nodes { status executionType } } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert_eq!(
+        runs["etlRuns"]["nodes"],
+        json!([{ "status": "success", "executionType": "scheduled" }])
+    );
+    let dashboard = data(
+        app.graphql(
+            Some(&viewer()),
+            "{ dashboard { segmentoData { cuentas } total { cuentas } } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert!(dashboard["dashboard"]["total"]["cuentas"].as_i64().unwrap() > 0);
+    assert!(
+        !dashboard["dashboard"]["segmentoData"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+
+    // The database has been loaded once: a restart leaves the scheduling to the operators.
+    let mut config = test_config(&app.db);
+    config.server.initial_load = true;
+    let restarted = Application::build(&config).await.unwrap();
+    assert_eq!(restarted.initial_run(), None);
+}
+
+#[tokio::test]
+async fn the_frontend_build_is_served_at_the_root_and_graphiql_from_it() {
+    let build = tempfile::tempdir().unwrap();
+    write(build.path(), "index.html", "<div id=root>pulso app</div>");
+    write(
+        build.path(),
+        "graphiql.html",
+        "<div id=graphiql>offline</div>",
+    );
+    write(build.path(), "assets/app.js", "console.log('pulso')");
+    let dir = build.path().to_owned();
+    let app = spawn_app(Engine::Sqlite, move |config| config.server.app_dir = dir).await;
+
+    let root = app.get("/").await;
+    assert_eq!(root.status(), 200);
+    assert!(root.text().await.unwrap().contains("pulso app"));
+    let script = app.get("/assets/app.js").await;
+    assert_eq!(script.status(), 200);
+    assert!(
+        script.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .contains("javascript")
+    );
+    assert_eq!(app.get("/assets/missing.js").await.status(), 404);
+    let graphiql = app.get("/graphql").await.text().await.unwrap();
+    assert!(graphiql.contains("offline"), "{graphiql}");
+    // Queries still go to POST on the same path.
+    let typename = app
+        .graphql(Some(&viewer()), "{ __typename }", json!({}))
+        .await;
+    assert_eq!(typename["data"]["__typename"], "Query");
+}
+
+#[tokio::test]
+async fn without_a_build_the_root_says_how_to_make_one() {
+    let empty = tempfile::tempdir().unwrap();
+    let dir = empty.path().to_owned();
+    let app = spawn_app(Engine::Sqlite, move |config| config.server.app_dir = dir).await;
+
+    let root = app.get("/").await.text().await.unwrap();
+    assert!(root.contains("npm run build"), "{root}");
+    let graphiql = app.get("/graphql").await;
+    assert_eq!(graphiql.status(), 200);
+    assert!(graphiql.text().await.unwrap().contains("graphiql"));
+}
+
+fn write(dir: &Path, name: &str, text: &str) {
+    let path = dir.join(name);
+    std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+    std::fs::write(path, text).unwrap();
+}
