@@ -86,6 +86,9 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Apply pending migrations when `pulso serve` starts.
     pub auto_migrate: bool,
+    /// How long `pulso serve` keeps trying to reach the database at start-up (containers
+    /// often start before their database is up).
+    pub wait_for_database_secs: u64,
     /// How long in-flight requests may take to finish after SIGTERM / Ctrl-C.
     pub shutdown_grace_secs: u64,
     /// The built dashboard app and GraphiQL (`npm run build` in frontend-codegen/), served at
@@ -101,6 +104,7 @@ impl Default for ServerConfig {
         Self {
             listen: SocketAddr::from(([127, 0, 0, 1], 8000)),
             auto_migrate: true,
+            wait_for_database_secs: 60,
             shutdown_grace_secs: 30,
             app_dir: PathBuf::from("frontend-codegen/dist"),
             initial_load: true,

@@ -60,7 +60,7 @@ impl Application {
     /// binds the listen address.
     pub async fn build(config: &Config) -> Result<Self, Error> {
         let metrics = Arc::new(Metrics::default());
-        let mut db = database::connect(&config.database).await?;
+        let mut db = connect_when_reachable(config).await?;
         let counted = Arc::clone(&metrics);
         db.set_metric_callback(move |info| counted.record_statement(info.failed));
         if config.server.auto_migrate {
@@ -193,6 +193,25 @@ fn announce(address: SocketAddr, frontend: &Frontend) {
         "a token for GraphiQL's Authorization header: pulso token --role admin --ttl 8h \
          (send it as {{\"Authorization\": \"Bearer <token>\"}})"
     );
+}
+
+/// Connects, retrying with backoff for `server.wait_for_database_secs` while the database is
+/// unreachable.
+async fn connect_when_reachable(config: &Config) -> Result<DatabaseConnection, Error> {
+    let deadline =
+        tokio::time::Instant::now() + Duration::from_secs(config.server.wait_for_database_secs);
+    let mut delay = Duration::from_millis(250);
+    loop {
+        match database::connect(&config.database).await {
+            Ok(db) => return Ok(db),
+            Err(error) if tokio::time::Instant::now() + delay < deadline => {
+                tracing::warn!(%error, retry_in_ms = delay.as_millis() as u64, "the database is not reachable yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(error) => return Err(error.into()),
+        }
+    }
 }
 
 /// Whether the database has never seen an ETL run.

@@ -79,6 +79,11 @@ impl TestDb {
         }
     }
 
+    /// The database's name on the test server, for PostgreSQL.
+    pub fn postgres_name(&self) -> Option<&str> {
+        self.postgres_name.as_deref()
+    }
+
     pub async fn connect(&self) -> DatabaseConnection {
         Database::connect(&self.url)
             .await
@@ -105,7 +110,7 @@ impl Drop for TestDb {
     }
 }
 
-async fn admin_execute(sql: &str) {
+pub async fn admin_execute(sql: &str) {
     let server = postgres_server_url();
     let admin = Database::connect(format!("{server}/postgres"))
         .await

@@ -13,4 +13,5 @@ mod load;
 mod marts;
 mod migrations;
 mod schema;
+mod startup;
 mod views;

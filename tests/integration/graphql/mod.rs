@@ -5,7 +5,6 @@ mod auth;
 mod cache;
 mod errors;
 mod etl;
-mod first_start;
 mod progress;
 mod schema_file;
 mod views;

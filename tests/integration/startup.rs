@@ -1,14 +1,54 @@
-//! What a newcomer sees: a first start on an empty database loads the dashboard's data in the
-//! background, later starts do not; `/` and `GET /graphql` serve the frontend build when there
-//! is one, and say how to make one when there is not.
+//! Starting `pulso serve`: it waits for a database that comes up late; a first start on an empty
+//! database loads the dashboard's data in the background, later starts do not; `/` and
+//! `GET /graphql` serve the frontend build when there is one, and say how to make one when
+//! there is not.
 
 use std::path::Path;
 
 use pulso::serve::Application;
 use serde_json::json;
 
-use super::{data, synthetic_app, viewer, wait_for_idle};
-use crate::harness::{Engine, on_both_engines, spawn_app, test_config};
+use crate::{
+    graphql::{data, synthetic_app, viewer, wait_for_idle},
+    harness::{Engine, TestDb, admin_execute, on_both_engines, spawn_app, test_config},
+};
+
+mod a_database_that_comes_up_late_is_waited_for {
+    use super::*;
+
+    #[tokio::test]
+    async fn postgres() {
+        let db = TestDb::create(Engine::Postgres).await;
+        let name = db.postgres_name().unwrap().to_owned();
+        admin_execute(&format!("DROP DATABASE \"{name}\"")).await;
+        let mut config = test_config(&db);
+        config.server.wait_for_database_secs = 60;
+        let comes_up = tokio::spawn(async move {
+            tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+            admin_execute(&format!("CREATE DATABASE \"{name}\"")).await;
+        });
+        let app = Application::build(&config)
+            .await
+            .expect("waits, then starts");
+        comes_up.await.unwrap();
+        drop(app);
+
+        // One that never comes: a clear error once the wait is over.
+        let mut config = test_config(&db);
+        config.database.url = pulso::config::SecretUrl::new("postgres://postgres@127.0.0.1:1/none");
+        config.server.wait_for_database_secs = 1;
+        let started = std::time::Instant::now();
+        let error = Application::build(&config)
+            .await
+            .err()
+            .expect("no database");
+        assert!(started.elapsed() >= std::time::Duration::from_millis(500));
+        assert!(
+            error.to_string().to_lowercase().contains("connect"),
+            "{error}"
+        );
+    }
+}
 
 on_both_engines!(a_first_start_loads_the_dashboard_in_the_background);
 
