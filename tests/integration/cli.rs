@@ -356,3 +356,41 @@ fn etl_run_then_status_then_a_fresh_skip() {
         stdout(&reset)
     );
 }
+
+on_both_engines!(a_minted_token_is_signed_with_the_servers_secret);
+
+/// `pulso token` signs with the secret the server uses for the same database (configured, or
+/// generated once and kept there), so an operator's token works against that server.
+async fn a_minted_token_is_signed_with_the_servers_secret(engine: Engine) {
+    let dir = tempfile::tempdir().unwrap();
+    let db = TestDb::create(engine).await;
+    let output = run(pulso(&dir).args([
+        "--database-url",
+        &db.url,
+        "token",
+        "--role",
+        "admin",
+        "--ttl",
+        "90m",
+        "--subject",
+        "ana",
+    ]));
+    assert!(output.status.success(), "{}", stderr(&output));
+    let token = stdout(&output).trim().to_owned();
+
+    let connection = db.connect().await;
+    let tokens = pulso::auth::Tokens::from_config(&Default::default(), &connection)
+        .await
+        .unwrap();
+    let claims = tokens.verify(&token).expect("the server accepts it");
+    assert_eq!(claims.sub, "ana");
+    assert_eq!(claims.role, pulso::auth::Role::Admin);
+    assert_eq!(claims.exp - claims.iat, 90 * 60);
+    connection.close().await.unwrap();
+
+    for ttl in ["0h", "10x", "400d"] {
+        let refused = run(pulso(&dir).args(["--database-url", &db.url, "token", "--ttl", ttl]));
+        assert_eq!(refused.status.code(), Some(2), "{ttl}");
+        assert!(stderr(&refused).contains(ttl), "{}", stderr(&refused));
+    }
+}

@@ -63,3 +63,31 @@ async fn every_error_carries_a_stable_code(engine: Engine) {
         }
     }
 }
+
+#[tokio::test]
+async fn a_query_over_the_complexity_limit_is_rejected_before_it_runs() {
+    let app = synthetic_app(Engine::Sqlite, |config| config.api.max_complexity = 10).await;
+    let answered = app
+        .graphql(
+            Some(&viewer()),
+            "{ dashboard { total { cuentas deudaAsig cdCount ciCount scCount sgCount } segmentoData { id cuentas } negocioData { id cuentas } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        codes(&answered),
+        ["GRAPHQL_VALIDATION_FAILED"],
+        "{answered}"
+    );
+    let message = answered["errors"][0]["message"].as_str().unwrap();
+    assert!(message.to_lowercase().contains("complex"), "{message}");
+    // Within the limit, the same view answers.
+    let small = app
+        .graphql(
+            Some(&viewer()),
+            "{ dashboard { total { cuentas } } }",
+            json!({}),
+        )
+        .await;
+    assert!(small.get("errors").is_none(), "{small}");
+}
