@@ -12,5 +12,6 @@ mod health;
 mod load;
 mod marts;
 mod migrations;
+mod replicas;
 mod schema;
 mod views;
