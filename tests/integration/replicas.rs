@@ -654,3 +654,88 @@ async fn sigterm_cancels_the_run_and_closes_subscriptions_with_redis() {
     .await;
     assert_eq!(all_fingerprints(&conn).await, expected);
 }
+
+crate::harness::on_both_engines!(retention_deletes_expired_rows_in_batches_and_is_logged);
+
+async fn retention_deletes_expired_rows_in_batches_and_is_logged(engine: Engine) {
+    use pulso::{pipeline::bookkeeping, serve::Metrics};
+
+    let (_db, conn) = migrated_db(engine).await;
+    let old = "2020-01-01T00:00:00Z".parse().unwrap();
+    let recent = chrono::Utc::now() - chrono::Duration::days(30);
+    for started in std::iter::repeat_n(old, 5).chain([recent]) {
+        bookkeeping::log_maintenance(&conn, started, "success", json!({ "job": "seed" }), None)
+            .await
+            .unwrap();
+    }
+    let metrics = Metrics::default();
+    let stop = tokio_util::sync::CancellationToken::new();
+    // Two rows per statement: three statements for the five expired rows.
+    let deleted = pulso::serve::maintenance::enforce_retention(&conn, 2, &metrics, &stop)
+        .await
+        .unwrap();
+    assert_eq!(deleted, 5);
+    let left = query_strings(
+        &conn,
+        "SELECT COALESCE(CAST(metadata AS TEXT), '') AS m FROM etl_execution_log ORDER BY id",
+        "m",
+    )
+    .await;
+    assert_eq!(
+        left.len(),
+        2,
+        "the recent seed row and the retention row: {left:?}"
+    );
+    assert!(left[0].contains("seed"), "{left:?}");
+    assert!(left[1].contains("retention"), "{left:?}");
+    let text = metrics.render(&Default::default());
+    assert!(
+        text.contains("pulso_retention_rows_deleted_total{table=\"etl_execution_log\"} 5"),
+        "{text}"
+    );
+    assert!(
+        text.contains("pulso_maintenance_runs_total{job=\"retention\",status=\"success\"} 1"),
+        "{text}"
+    );
+}
+
+crate::harness::on_both_engines!(a_stopping_server_refuses_new_runs);
+
+async fn a_stopping_server_refuses_new_runs(engine: Engine) {
+    use std::sync::Arc;
+
+    use pulso::{
+        cache::{InProcessCache, ViewCache},
+        serve::runs::{Refused, Runs},
+    };
+
+    let (db, conn) = migrated_db(engine).await;
+    let source = crate::etl::synthetic(150, evening(12));
+    let views = Arc::new(ViewCache::new(
+        Arc::new(InProcessCache::default()),
+        Duration::from_secs(60),
+    ));
+    let service = Runs::new(
+        pipeline(&db, &conn, source, etl_config()),
+        views,
+        Duration::from_secs(1),
+    );
+    let first = service.start(forced()).unwrap();
+    assert!(!first.already_running);
+    // Stopping cancels the run after its batch in flight and waits until it is recorded.
+    assert!(service.stop(PATIENCE).await, "the run stopped in time");
+    assert_eq!(service.active(), None);
+    assert_eq!(service.start(forced()), Err(Refused::ShuttingDown));
+    let run = query_strings(
+        &conn,
+        "SELECT status AS s FROM etl_execution_log \
+         WHERE pipeline_name = 'etl_run' AND table_name IS NULL",
+        "s",
+    )
+    .await;
+    assert_eq!(run.len(), 1);
+    assert!(
+        ["cancelled", "success"].contains(&run[0].as_str()),
+        "{run:?}"
+    );
+}
