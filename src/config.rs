@@ -29,6 +29,7 @@ pub struct Config {
     pub etl: EtlConfig,
     pub api: ApiConfig,
     pub auth: AuthConfig,
+    pub scheduler: SchedulerConfig,
 }
 
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -288,6 +289,8 @@ pub struct EtlConfig {
     pub backoff_base_ms: u64,
     /// A running table or run without a heartbeat for this long is failed by the cleanup.
     pub stale_after_mins: u64,
+    /// The same threshold in seconds; when set it takes precedence over `stale_after_mins`.
+    pub stale_after_secs: Option<u64>,
     /// Rows per write statement.
     pub rows_per_statement: usize,
     /// Per-table overrides of the catalogue defaults, by table name.
@@ -301,8 +304,59 @@ impl Default for EtlConfig {
             attempts: 3,
             backoff_base_ms: 2_000,
             stale_after_mins: 30,
+            stale_after_secs: None,
             rows_per_statement: 1_000,
             tables: BTreeMap::new(),
+        }
+    }
+}
+
+impl EtlConfig {
+    /// Heartbeat age after which a running load or run counts as dead.
+    pub fn stale_after(&self) -> Duration {
+        Duration::from_secs(
+            self.stale_after_secs
+                .unwrap_or(self.stale_after_mins.saturating_mul(60)),
+        )
+    }
+}
+
+/// The scheduler and maintenance inside `pulso serve`. Every replica runs the loop; only the
+/// one holding the leader lease (a row of `pulso_scheduler`) starts scheduled runs, cleans up
+/// stale runs and enforces retention.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SchedulerConfig {
+    /// Run the scheduler in `pulso serve` at all.
+    pub enabled: bool,
+    /// How often the leader looks for due tables, schedule slots and stale runs.
+    pub tick_secs: u64,
+    /// How often every replica renews (or tries to take) the leader lease.
+    pub heartbeat_secs: u64,
+    /// How long a lease lives without renewal: a dead leader is replaced after at most this.
+    pub lease_secs: u64,
+    /// A forced refresh of the whole dashboard every N hours, aligned to Lima midnight
+    /// (3 = 00:00, 03:00, 06:00 …); unset: only the per-table refresh frequencies.
+    pub dashboard_every_hours: Option<u32>,
+    /// A table whose last load failed waits this long before the scheduler retries it.
+    pub retry_after_secs: u64,
+    /// Delete rows past DOMAIN §9.6's retention once a day when TimescaleDB is absent.
+    pub retention: bool,
+    /// Rows per retention `DELETE` statement.
+    pub retention_batch: u64,
+}
+
+impl Default for SchedulerConfig {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            tick_secs: 60,
+            heartbeat_secs: 10,
+            lease_secs: 30,
+            dashboard_every_hours: None,
+            retry_after_secs: 900,
+            retention: true,
+            retention_batch: 5_000,
         }
     }
 }
@@ -400,6 +454,11 @@ fn expected_form(key: &str) -> &'static str {
         "auth.jwt_secret" => "a secret of at least 32 characters",
         "cache.namespace" => "letters, digits, '-', '_' or '.'",
         "auth.disabled" => "true or false",
+        "scheduler.dashboard_every_hours" => "a whole number of hours from 1 to 24 that divides 24",
+        "scheduler.heartbeat_secs" | "scheduler.lease_secs" => {
+            "whole numbers of seconds, heartbeat at least 1 and below the lease"
+        }
+        "scheduler.retention_batch" => "a whole number from 1 to 1000000",
         "api.max_depth" | "api.max_complexity" | "api.max_page_size" => {
             "a whole number from 1 to 100000"
         }
@@ -565,8 +624,38 @@ impl Config {
                 return Err(invalid(key, "is out of range"));
             }
         }
+        self.validate_scheduler(&invalid)?;
         if tracing_subscriber::EnvFilter::try_new(&self.log.level).is_err() {
             return Err(invalid("log.level", "is not a level or filter"));
+        }
+        Ok(())
+    }
+
+    fn validate_scheduler(
+        &self,
+        invalid: &dyn Fn(&str, &str) -> ConfigError,
+    ) -> Result<(), ConfigError> {
+        let scheduler = &self.scheduler;
+        if scheduler.heartbeat_secs == 0 || scheduler.heartbeat_secs >= scheduler.lease_secs {
+            return Err(invalid(
+                "scheduler.heartbeat_secs",
+                "is not below scheduler.lease_secs",
+            ));
+        }
+        if scheduler.tick_secs == 0 {
+            return Err(invalid("scheduler.tick_secs", "is zero"));
+        }
+        if scheduler
+            .dashboard_every_hours
+            .is_some_and(|hours| hours == 0 || 24 % hours != 0)
+        {
+            return Err(invalid(
+                "scheduler.dashboard_every_hours",
+                "does not divide the day",
+            ));
+        }
+        if !(1..=1_000_000).contains(&scheduler.retention_batch) {
+            return Err(invalid("scheduler.retention_batch", "is out of range"));
         }
         Ok(())
     }

@@ -55,3 +55,30 @@ pub async fn migration_state(db: &DatabaseConnection) -> Result<MigrationState, 
 pub async fn timescale_mode(db: &DatabaseConnection) -> Result<Option<TimescaleMode>, DbErr> {
     migration::recorded_mode(db).await
 }
+
+/// Applies pending migrations. On PostgreSQL a session advisory lock makes replicas starting
+/// together take turns: the first migrates, the others then find nothing pending.
+pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Migrator::up(db, None).await;
+    }
+    let error = |e: sea_orm::sqlx::Error| DbErr::Custom(format!("migration lock: {e}"));
+    let mut session = db
+        .get_postgres_connection_pool()
+        .acquire()
+        .await
+        .map_err(error)?;
+    sea_orm::sqlx::query("SELECT pg_advisory_lock(hashtext('pulso:migrate'))")
+        .execute(&mut *session)
+        .await
+        .map_err(error)?;
+    let migrated = Migrator::up(db, None).await;
+    let unlocked = sea_orm::sqlx::query("SELECT pg_advisory_unlock(hashtext('pulso:migrate'))")
+        .execute(&mut *session)
+        .await;
+    if unlocked.is_err() {
+        // Never hand a connection that may still hold the lock back to the pool.
+        drop(session.detach());
+    }
+    migrated
+}

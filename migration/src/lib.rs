@@ -1,5 +1,6 @@
 //! Pulso's schema, one migration per layer of the data flow (DOMAIN.md §5–§9):
-//! control → raw → aux → mart, then the optional TimescaleDB upgrade.
+//! control → raw → aux → mart, then the optional TimescaleDB upgrade, then the scheduler's
+//! shared state.
 //!
 //! Every migration runs on PostgreSQL and SQLite and has a working `down`.
 
@@ -11,6 +12,7 @@ mod m20261123_000002_raw_tables;
 mod m20261123_000003_aux_tables;
 mod m20261123_000004_mart_tables;
 mod m20261123_000005_timescale;
+mod m20261124_000006_scheduler;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -26,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000003_aux_tables::Migration),
             Box::new(m20261123_000004_mart_tables::Migration),
             Box::new(m20261123_000005_timescale::Migration),
+            Box::new(m20261124_000006_scheduler::Migration),
         ]
     }
 }

@@ -16,6 +16,8 @@ use crate::entities::control::{etl_execution_log as log, etl_watermarks as marks
 pub const RUN_PIPELINE: &str = "etl_run";
 pub const RAW_PIPELINE: &str = "raw_extraction";
 pub const STALE_MESSAGE: &str = "stale run: no heartbeat";
+/// Maintenance jobs' rows (retention, stale-run cleanup) in the execution log.
+pub const MAINTENANCE_PIPELINE: &str = "maintenance";
 
 /// Rows a table load has handled so far.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
@@ -295,6 +297,47 @@ pub async fn log_step<C: ConnectionTrait>(
         duration_seconds: Set(Some(step.seconds)),
         records_inserted: Set(Some(int(step.rows))),
         error_message: Set(error),
+        created_at: Set(now),
+        ..blank_log()
+    })
+    .exec_without_returning(db)
+    .await
+    .map(drop)
+}
+
+/// A run that is alive: moves its run row's heartbeat, so a long step without batches (the
+/// transform) is not taken for a dead run by another replica's cleanup.
+pub async fn touch_run<C: ConnectionTrait>(db: &C, run_id: Uuid) -> Result<(), DbErr> {
+    log::Entity::update_many()
+        .col_expr(log::Column::HeartbeatAt, Expr::value(Utc::now()))
+        .filter(log::Column::ExecutionId.eq(run_id))
+        .filter(log::Column::TableName.is_null())
+        .filter(log::Column::Status.eq("running"))
+        .exec(db)
+        .await
+        .map(drop)
+}
+
+/// One finished maintenance job (`metadata.job` names it) as a row of its own.
+pub async fn log_maintenance<C: ConnectionTrait>(
+    db: &C,
+    started: DateTime<Utc>,
+    status: &str,
+    metadata: serde_json::Value,
+    error: Option<String>,
+) -> Result<(), DbErr> {
+    let now = Utc::now();
+    log::Entity::insert(log::ActiveModel {
+        started_at: Set(started),
+        execution_id: Set(Uuid::new_v4()),
+        pipeline_name: Set(MAINTENANCE_PIPELINE.into()),
+        execution_type: Set(Some("scheduled".into())),
+        status: Set(status.into()),
+        completed_at: Set(Some(now)),
+        heartbeat_at: Set(Some(now)),
+        duration_seconds: Set(Some(seconds_between(started, now))),
+        error_message: Set(error),
+        metadata: Set(Some(metadata)),
         created_at: Set(now),
         ..blank_log()
     })

@@ -9,7 +9,7 @@ pub mod progress;
 mod table_load;
 mod transform_stage;
 
-use std::{sync::Arc, time::Duration};
+use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use sea_orm::{DatabaseConnection, DbErr};
@@ -147,6 +147,10 @@ impl Pipeline {
 
     pub fn bus(&self) -> &ProgressBus {
         &self.bus
+    }
+
+    pub fn db(&self) -> &DatabaseConnection {
+        &self.db
     }
 
     pub fn config(&self) -> &EtlConfig {
@@ -322,10 +326,10 @@ impl Pipeline {
         Ok(planned)
     }
 
-    /// Fails tables and runs with no heartbeat for `etl.stale_after_mins` (DOMAIN §6).
+    /// Fails tables and runs with no heartbeat for `etl.stale_after_secs` /
+    /// `etl.stale_after_mins` (DOMAIN §6).
     pub async fn cleanup_stale(&self) -> Result<(u64, u64), DbErr> {
-        let stale_before: DateTime<Utc> =
-            Utc::now() - Duration::from_secs(self.config.stale_after_mins * 60);
+        let stale_before: DateTime<Utc> = Utc::now() - self.config.stale_after();
         let cleaned = bookkeeping::fail_stale(&self.db, stale_before).await?;
         if cleaned != (0, 0) {
             tracing::warn!(

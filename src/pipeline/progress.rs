@@ -2,14 +2,14 @@
 //! waits: a listener that falls behind loses the oldest events and is told so by the channel
 //! (`RecvError::Lagged`), so no listener can stall or crash the pipeline.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::broadcast;
 use uuid::Uuid;
 
 /// How many events a slow listener may fall behind before it starts losing them.
 const BUS_CAPACITY: usize = 4096;
 
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "event", rename_all = "snake_case")]
 pub enum ProgressEvent {
     RunStarted {

@@ -74,6 +74,25 @@ pub struct Metrics {
     etl_rows: Mutex<BTreeMap<String, u64>>,
     /// Run status → run-duration histogram.
     etl_runs: Mutex<BTreeMap<String, Histogram>>,
+    /// The scheduler, maintenance and the cross-replica progress relay.
+    service: ServiceMetrics,
+}
+
+/// What the service around the API does on its own: leadership, scheduled runs, maintenance
+/// and the progress relay.
+#[derive(Default)]
+struct ServiceMetrics {
+    leader: AtomicU64,
+    ticks: AtomicU64,
+    scheduled_runs: AtomicU64,
+    stale_rows: AtomicU64,
+    /// (job, status) → count.
+    maintenance: Mutex<BTreeMap<(&'static str, &'static str), u64>>,
+    /// Table → rows deleted by retention.
+    retention_deleted: Mutex<BTreeMap<&'static str, u64>>,
+    relay_published: AtomicU64,
+    relay_received: AtomicU64,
+    relay_errors: AtomicU64,
 }
 
 impl Metrics {
@@ -126,6 +145,129 @@ impl Metrics {
                 .or_default()
                 .observe(&RUN_BUCKETS, *duration_seconds),
             _ => {}
+        }
+    }
+
+    pub fn set_leader(&self, leading: bool) {
+        self.service
+            .leader
+            .store(u64::from(leading), Ordering::Relaxed);
+    }
+
+    pub fn record_tick(&self) {
+        self.service.ticks.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub fn record_scheduled_run(&self) {
+        self.service.scheduled_runs.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Watermark and log rows failed by a stale-run cleanup.
+    pub fn record_stale(&self, rows: u64) {
+        self.service.stale_rows.fetch_add(rows, Ordering::Relaxed);
+    }
+
+    pub fn record_maintenance(&self, job: &'static str, status: &'static str) {
+        *self
+            .service
+            .maintenance
+            .lock()
+            .expect("metrics lock")
+            .entry((job, status))
+            .or_default() += 1;
+    }
+
+    pub fn record_retention(&self, table: &'static str, deleted: u64) {
+        *self
+            .service
+            .retention_deleted
+            .lock()
+            .expect("metrics lock")
+            .entry(table)
+            .or_default() += deleted;
+    }
+
+    /// A progress event sent to other replicas (`Ok(true)`), received from one (`Ok(false)`),
+    /// or lost on the way (`Err`).
+    pub fn record_relay(&self, outcome: Result<bool, ()>) {
+        let counter = match outcome {
+            Ok(true) => &self.service.relay_published,
+            Ok(false) => &self.service.relay_received,
+            Err(()) => &self.service.relay_errors,
+        };
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+
+    fn render_service(&self, out: &mut String) {
+        let service = &self.service;
+        for (name, kind, help, value) in [
+            (
+                "pulso_scheduler_leader",
+                "gauge",
+                "1 while this replica holds the scheduler's leader lease.",
+                &service.leader,
+            ),
+            (
+                "pulso_scheduler_ticks_total",
+                "counter",
+                "Scheduler ticks this replica ran as the leader.",
+                &service.ticks,
+            ),
+            (
+                "pulso_scheduled_runs_total",
+                "counter",
+                "Runs the scheduler started on this replica.",
+                &service.scheduled_runs,
+            ),
+            (
+                "pulso_stale_rows_failed_total",
+                "counter",
+                "Watermark and execution-log rows failed by the stale-run cleanup.",
+                &service.stale_rows,
+            ),
+            (
+                "pulso_progress_relay_published_total",
+                "counter",
+                "Progress events sent to the other replicas.",
+                &service.relay_published,
+            ),
+            (
+                "pulso_progress_relay_received_total",
+                "counter",
+                "Progress events received from the other replicas.",
+                &service.relay_received,
+            ),
+            (
+                "pulso_progress_relay_errors_total",
+                "counter",
+                "Progress events that could not be relayed.",
+                &service.relay_errors,
+            ),
+        ] {
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+                value.load(Ordering::Relaxed)
+            );
+        }
+        out.push_str("# HELP pulso_maintenance_runs_total Maintenance jobs by job and status.\n# TYPE pulso_maintenance_runs_total counter\n");
+        for ((job, status), count) in service.maintenance.lock().expect("metrics lock").iter() {
+            let _ = writeln!(
+                out,
+                "pulso_maintenance_runs_total{{job=\"{job}\",status=\"{status}\"}} {count}"
+            );
+        }
+        out.push_str("# HELP pulso_retention_rows_deleted_total Rows deleted by retention, per table.\n# TYPE pulso_retention_rows_deleted_total counter\n");
+        for (table, count) in service
+            .retention_deleted
+            .lock()
+            .expect("metrics lock")
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "pulso_retention_rows_deleted_total{{table=\"{table}\"}} {count}"
+            );
         }
     }
 
@@ -209,6 +351,7 @@ impl Metrics {
                 &RUN_BUCKETS,
             );
         }
+        self.render_service(&mut out);
         out
     }
 }

@@ -4,17 +4,21 @@
 mod frontend;
 pub mod graphql;
 mod health;
+pub mod lease;
+pub mod maintenance;
 mod metrics;
+pub mod relay;
 pub mod runs;
+pub mod scheduler;
 
 use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 
 use axum::{
     Router, extract::State, http::header::CONTENT_TYPE, response::IntoResponse, routing::get,
 };
-use migration::{Migrator, MigratorTrait};
 use sea_orm::{DatabaseConnection, EntityTrait};
 use tokio::{net::TcpListener, sync::watch};
+use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 pub use self::metrics::Metrics;
@@ -22,6 +26,7 @@ use self::{
     frontend::Frontend,
     graphql::{ApiData, PulsoSchema},
     runs::Runs,
+    scheduler::Scheduler,
 };
 use crate::{
     Error,
@@ -43,6 +48,8 @@ pub struct AppState {
     /// `None` when `auth.disabled`: every caller may do everything.
     pub tokens: Option<Arc<Tokens>>,
     pub metrics: Arc<Metrics>,
+    /// Cancelled when the server starts shutting down: websocket loops close with 1001.
+    pub shutdown: CancellationToken,
 }
 
 /// A bound, ready-to-run server (the listener is bound before `run`, so tests can use port 0
@@ -53,6 +60,22 @@ pub struct Application {
     frontend: Frontend,
     initial_run: Option<Uuid>,
     shutdown_grace: Duration,
+    service: Service,
+}
+
+/// What runs beside the HTTP server: the runs, the scheduler (when enabled) and the shutdown
+/// signal they share.
+struct Service {
+    runs: Arc<Runs>,
+    scheduler: Option<Scheduler>,
+    shutdown: CancellationToken,
+}
+
+/// This process's name among the replicas: in the scheduler lease and relayed events.
+fn replica_id() -> String {
+    let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "pulso".into());
+    let unique = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}-{}-{}", std::process::id(), &unique[..8])
 }
 
 impl Application {
@@ -64,7 +87,7 @@ impl Application {
         let counted = Arc::clone(&metrics);
         db.set_metric_callback(move |info| counted.record_statement(info.failed));
         if config.server.auto_migrate {
-            Migrator::up(&db, None).await?;
+            database::migrate_up(&db).await?;
         }
         let tokens = if config.auth.disabled {
             tracing::warn!(
@@ -81,6 +104,15 @@ impl Application {
         ));
         let bus = ProgressBus::default();
         Arc::clone(&metrics).follow(&bus);
+        let replica = replica_id();
+        let shutdown = CancellationToken::new();
+        let feed = relay::start(
+            &bus,
+            &config.cache,
+            &replica,
+            Arc::clone(&metrics),
+            shutdown.clone(),
+        );
         let pipeline = Pipeline::new(
             db.clone(),
             config.database.url.expose(),
@@ -88,28 +120,50 @@ impl Application {
             config.etl.clone(),
             bus,
         );
-        let runs = Runs::new(pipeline, Arc::clone(&views));
+        let runs = Runs::new(
+            pipeline,
+            Arc::clone(&views),
+            Duration::from_secs(config.scheduler.heartbeat_secs),
+        );
         let initial_run = if config.server.initial_load && no_run_recorded(&db).await? {
-            let run = runs.start(RunRequest {
-                execution_type: ExecutionType::Scheduled,
-                ..RunRequest::default()
-            });
-            tracing::info!(
-                run_id = %run.run_id,
-                source = ?config.source.kind,
-                "first start: loading every table in the background; follow it with \
-                 subscription {{ etlProgress(runId: \"{}\") }}",
-                run.run_id
-            );
-            Some(run.run_id)
+            // Nothing can be stopping yet: the server has not started.
+            let run = runs
+                .start(RunRequest {
+                    execution_type: ExecutionType::Scheduled,
+                    ..RunRequest::default()
+                })
+                .ok();
+            if let Some(run) = run {
+                tracing::info!(
+                    run_id = %run.run_id,
+                    source = ?config.source.kind,
+                    "first start: loading every table in the background; follow it with \
+                     subscription {{ etlProgress(runId: \"{}\") }}",
+                    run.run_id
+                );
+            }
+            run.map(|run| run.run_id)
         } else {
             None
+        };
+        let scheduler = config.scheduler.enabled.then(|| Scheduler {
+            db: db.clone(),
+            runs: Arc::clone(&runs),
+            metrics: Arc::clone(&metrics),
+            config: config.scheduler.clone(),
+            replica,
+        });
+        let service = Service {
+            runs: Arc::clone(&runs),
+            scheduler,
+            shutdown: shutdown.clone(),
         };
         let schema = graphql::schema(
             ApiData {
                 db: db.clone(),
                 views: Arc::clone(&views),
                 runs,
+                feed,
                 max_page_size: config.api.max_page_size,
             },
             &config.api,
@@ -128,10 +182,12 @@ impl Application {
                 schema,
                 tokens,
                 metrics,
+                shutdown,
             },
             frontend: Frontend::find(&config.server.app_dir),
             initial_run,
             shutdown_grace: Duration::from_secs(config.server.shutdown_grace_secs),
+            service,
         })
     }
 
@@ -146,8 +202,10 @@ impl Application {
         self.initial_run
     }
 
-    /// Serves until `shutdown` resolves, then lets in-flight requests finish for at most the
-    /// grace period and closes the database pool.
+    /// Serves until `shutdown` resolves, then stops gracefully within the grace period: no new
+    /// runs, the running one cancelled after its batch in flight, the scheduler lease
+    /// released, websocket subscriptions closed (1001), in-flight requests finished; then the
+    /// database pool closes.
     pub async fn run_until(
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
@@ -155,13 +213,26 @@ impl Application {
         let address = self.local_addr();
         let db = self.state.db.clone();
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
+        let Service {
+            runs,
+            scheduler,
+            shutdown: stopping,
+        } = self.service;
+        let scheduler = scheduler.map(|scheduler| scheduler.spawn(stopping.clone()));
+        let grace = self.shutdown_grace;
         let server = axum::serve(self.listener, router(self.state, &self.frontend))
             .with_graceful_shutdown(async move {
                 shutdown.await;
                 tracing::info!("shutting down: finishing in-flight requests");
                 let _ = stopping_tx.send(true);
+                stopping.cancel();
+                if !runs.stop(grace).await {
+                    tracing::warn!("the running run did not stop within the grace period");
+                }
+                if let Some(scheduler) = scheduler {
+                    let _ = tokio::time::timeout(grace, scheduler).await;
+                }
             });
-        let grace = self.shutdown_grace;
         let grace_elapsed = async move {
             let _ = stopping_rx.wait_for(|stopping| *stopping).await;
             tokio::time::sleep(grace).await;

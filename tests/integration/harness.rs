@@ -211,6 +211,8 @@ impl TestApp {
 pub async fn spawn_app(engine: Engine, customize: impl FnOnce(&mut Config)) -> TestApp {
     let db = TestDb::create(engine).await;
     let mut config = test_config(&db);
+    // In-process apps run no scheduler unless a test asks for one: runs start when tests say.
+    config.scheduler.enabled = false;
     customize(&mut config);
     let app = Application::build(&config)
         .await

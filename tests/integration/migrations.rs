@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{Engine, TestDb, on_both_engines, table_names};
 
 /// Every table of DOMAIN.md, plus the schema's own bookkeeping.
-const TABLES: [&str; 26] = [
+const TABLES: [&str; 27] = [
     "assignment_data",
     "aux_calendario_habiles",
     "aux_campana_dia",
@@ -23,6 +23,7 @@ const TABLES: [&str; 26] = [
     "evolution_data",
     "operation_data",
     "productivity_data",
+    "pulso_scheduler",
     "pulso_settings",
     "raw_asignaciones",
     "raw_calendario",
@@ -45,12 +46,12 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (5, 0));
+    assert_eq!((state.applied, state.pending), (6, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 5));
+    assert_eq!((state.applied, state.pending), (0, 6));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);

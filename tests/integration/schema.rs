@@ -93,6 +93,7 @@ fn entities(engine: Engine) -> Vec<Layout> {
         entity_layout::<control::etl_watermarks::Entity>(engine),
         entity_layout::<control::etl_execution_log::Entity>(engine),
         entity_layout::<control::settings::Entity>(engine),
+        entity_layout::<control::scheduler::Entity>(engine),
     ]
 }
 

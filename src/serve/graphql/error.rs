@@ -31,6 +31,9 @@ pub enum ErrorCode {
     /// The query does not fit the schema or the depth / complexity limits.
     GraphqlValidationFailed,
     InternalServerError,
+    /// The server is shutting down (or otherwise cannot take the request now): retry, on
+    /// another replica.
+    ServiceUnavailable,
 }
 
 impl ErrorCode {
@@ -43,6 +46,7 @@ impl ErrorCode {
             Self::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
             Self::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
             Self::InternalServerError => "INTERNAL_SERVER_ERROR",
+            Self::ServiceUnavailable => "SERVICE_UNAVAILABLE",
         }
     }
 }
@@ -55,6 +59,7 @@ pub enum ApiError {
     Unauthenticated(String),
     Forbidden(String),
     NotFound(String),
+    Unavailable(String),
     /// Logged with its detail where it is converted; the client sees a generic message.
     Internal(String),
 }
@@ -66,6 +71,7 @@ impl ApiError {
             Self::Unauthenticated(_) => ErrorCode::Unauthenticated,
             Self::Forbidden(_) => ErrorCode::Forbidden,
             Self::NotFound(_) => ErrorCode::NotFound,
+            Self::Unavailable(_) => ErrorCode::ServiceUnavailable,
             Self::Internal(_) => ErrorCode::InternalServerError,
         }
     }
@@ -75,7 +81,8 @@ impl ApiError {
             Self::BadInput(message)
             | Self::Unauthenticated(message)
             | Self::Forbidden(message)
-            | Self::NotFound(message) => message,
+            | Self::NotFound(message)
+            | Self::Unavailable(message) => message,
             Self::Internal(_) => "internal error",
         }
     }

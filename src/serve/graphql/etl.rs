@@ -286,7 +286,7 @@ impl EtlQuery {
         EtlConfigView {
             max_concurrent: saturate(config.max_concurrent),
             attempts: saturate(config.attempts as usize),
-            stale_after_mins: saturate(config.stale_after_mins as usize),
+            stale_after_mins: saturate(config.stale_after().as_secs().div_ceil(60) as usize),
             tables: tables::ALL
                 .iter()
                 .map(|table| {

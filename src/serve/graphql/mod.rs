@@ -39,6 +39,8 @@ pub struct ApiData {
     pub db: DatabaseConnection,
     pub views: Arc<ViewCache>,
     pub runs: Arc<Runs>,
+    /// Progress of runs on this replica and, through Redis, on the others.
+    pub feed: crate::pipeline::ProgressBus,
     pub max_page_size: usize,
 }
 

@@ -83,7 +83,7 @@ impl Mutation {
                 })
             })
             .transpose()?;
-        Ok(start(
+        start(
             ctx,
             RunRequest {
                 tables,
@@ -91,7 +91,7 @@ impl Mutation {
                 max_concurrent,
                 ..RunRequest::default()
             },
-        ))
+        )
     }
 
     /// Loads one source table (and rebuilds what it feeds), in the background.
@@ -110,7 +110,7 @@ impl Mutation {
             RefreshMode::FullRefresh => Requested::FullRefresh,
             RefreshMode::SlidingWindow => Requested::SlidingWindow { days: None },
         };
-        Ok(start(
+        start(
             ctx,
             RunRequest {
                 tables: vec![table],
@@ -118,7 +118,7 @@ impl Mutation {
                 force,
                 ..RunRequest::default()
             },
-        ))
+        )
     }
 
     /// Re-reads `table` for the days `from`–`to` (inclusive); never moves its watermark.
@@ -133,7 +133,7 @@ impl Mutation {
         let table = known_table(&table)?;
         let (from, to) = (from.0, to.0);
         check_named_range(("from", from), ("to", to)).map_err(ApiError::from)?;
-        Ok(start(
+        start(
             ctx,
             RunRequest {
                 tables: vec![table],
@@ -141,7 +141,7 @@ impl Mutation {
                 force: true,
                 ..RunRequest::default()
             },
-        ))
+        )
     }
 
     /// Stops the run `id` after the batch in flight.
@@ -200,6 +200,9 @@ impl Mutation {
     }
 }
 
-fn start(ctx: &Context<'_>, request: RunRequest) -> RunStarted {
-    ApiData::of(ctx).runs.start(request).into()
+fn start(ctx: &Context<'_>, request: RunRequest) -> Result<RunStarted> {
+    match ApiData::of(ctx).runs.start(request) {
+        Ok(handle) => Ok(handle.into()),
+        Err(refused) => Err(ApiError::Unavailable(refused.to_string()).into()),
+    }
 }

@@ -2,6 +2,8 @@
 //! A subscriber that falls behind the bus is told (`lagged`) and sent the recorded state
 //! again, so it never silently misses where the run stands.
 
+use std::time::{Duration, Instant};
+
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use tokio::sync::{broadcast::error::RecvError, mpsc};
@@ -17,6 +19,12 @@ use crate::{
 
 /// Events a slow websocket may have queued before the bus's own lag handling takes over.
 const QUEUE: usize = 256;
+/// How long a run id nobody has recorded yet may take to appear (a run just started on another
+/// replica) before the subscription answers NOT_FOUND.
+const APPEAR_WITHIN: Duration = Duration::from_secs(3);
+/// After this long without a live event, the recorded state is checked: a run whose events
+/// could not be relayed (Redis down) still ends its subscription.
+const QUIET_CHECK: Duration = Duration::from_secs(5);
 
 /// One progress event, flattened so that clients switch on `kind`: `snapshot` (recorded
 /// state, one per table or step, and one for the run), `run_started`, `table_started`,
@@ -178,11 +186,17 @@ impl Subscription {
         let run_id = Uuid::parse_str(&run_id)
             .map_err(|_| ApiError::BadInput(format!("{:?} is not a run id", run_id.as_str())))?;
         let data = ApiData::of(ctx);
-        // Listen before reading the recorded state, so nothing falls between the two.
-        let mut live = data.runs.pipeline().bus().subscribe();
-        let recorded = snapshot(&data.db, run_id).await?;
-        if recorded.is_empty() && data.runs.active() != Some(run_id) {
-            return Err(ApiError::NotFound(format!("no run {run_id}")).into());
+        // Listen before reading the recorded state, so nothing falls between the two. The
+        // feed carries this replica's runs and, relayed, the other replicas'.
+        let mut live = data.feed.subscribe();
+        let mut recorded = snapshot(&data.db, run_id).await?;
+        let deadline = Instant::now() + APPEAR_WITHIN;
+        while recorded.is_empty() && data.runs.active() != Some(run_id) {
+            if Instant::now() >= deadline {
+                return Err(ApiError::NotFound(format!("no run {run_id}")).into());
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+            recorded = snapshot(&data.db, run_id).await?;
         }
         let db = data.db.clone();
         let (sender, receiver) = mpsc::channel(QUEUE);
@@ -200,6 +214,19 @@ impl Subscription {
                 let event = tokio::select! {
                     () = sender.closed() => return,
                     event = live.recv() => event,
+                    () = tokio::time::sleep(QUIET_CHECK) => {
+                        // Quiet: if the run ended without us hearing it, say so and end.
+                        let recorded = snapshot(&db, run_id).await.unwrap_or_default();
+                        if recorded.iter().any(|e| e.kind == "run_finished") {
+                            for event in recorded {
+                                if sender.send(event).await.is_err() {
+                                    return;
+                                }
+                            }
+                            return;
+                        }
+                        continue;
+                    }
                 };
                 let events = match event {
                     Ok(event) if event.run_id() == run_id => {

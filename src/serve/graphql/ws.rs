@@ -23,6 +23,8 @@ use super::guard::Caller;
 use crate::serve::AppState;
 
 const KEEPALIVE: Duration = Duration::from_secs(15);
+/// The close code of a server going away (RFC 6455 §7.4.1).
+const GOING_AWAY: u16 = 1001;
 
 /// `GET /graphql/ws`.
 pub async fn websocket(
@@ -61,6 +63,7 @@ async fn serve(socket: Socket, state: AppState, protocol: WebSocketProtocols) {
             })
         });
     let tokens = state.tokens.clone();
+    let shutdown = state.shutdown.clone();
     let mut output = WebSocket::new(state.schema.clone(), input, protocol)
         .on_connection_init(move |payload| async move {
             let mut data = Data::default();
@@ -78,6 +81,16 @@ async fn serve(socket: Socket, state: AppState, protocol: WebSocketProtocols) {
     keepalive.tick().await;
     loop {
         let message = tokio::select! {
+            () = shutdown.cancelled() => {
+                // Shutting down: tell the client, so it reconnects (to another replica).
+                let _ = sink
+                    .send(Message::Close(Some(CloseFrame {
+                        code: GOING_AWAY,
+                        reason: "server shutting down".into(),
+                    })))
+                    .await;
+                break;
+            }
             message = output.next() => match message {
                 Some(message) => message,
                 None => break,
