@@ -94,7 +94,7 @@ async fn run(args: &Args, db: &BenchDb, redis_url: &str, namespace: &str) -> Res
     config.cache.redis_url = Some(SecretUrl::new(redis_url));
     config.cache.namespace = namespace.to_owned();
     config.server.listen = ([127, 0, 0, 1], 0).into();
-    config.server.initial_load = false;
+    config.scheduler.enabled = false;
     config.auth.jwt_secret = Some(Secret::new(SECRET));
     config.database.max_connections = 32;
     config.source.synthetic.start = Some(start);

@@ -95,9 +95,6 @@ pub struct ServerConfig {
     /// The built dashboard app and GraphiQL (`npm run build` in frontend-codegen/), served at
     /// `/` and `GET /graphql` when present.
     pub app_dir: PathBuf,
-    /// On a first start (no run ever recorded), load every table in the background so the
-    /// dashboard has data without anyone asking.
-    pub initial_load: bool,
 }
 
 impl Default for ServerConfig {
@@ -108,7 +105,6 @@ impl Default for ServerConfig {
             wait_for_database_secs: 60,
             shutdown_grace_secs: 30,
             app_dir: PathBuf::from("frontend-codegen/dist"),
-            initial_load: true,
         }
     }
 }
@@ -130,7 +126,8 @@ pub struct ApiConfig {
 impl Default for ApiConfig {
     fn default() -> Self {
         Self {
-            max_depth: 12,
+            // GraphiQL's introspection query nests 15 deep.
+            max_depth: 16,
             max_complexity: 2_000,
             max_page_size: 100,
             cache_ttl_secs: 3_600,
@@ -444,7 +441,7 @@ fn expected_form(key: &str) -> &'static str {
         "cache.redis_url" => "a redis://[:PASSWORD@]HOST:PORT[/DB] URL (unset: in-process cache)",
         "cache.timeout_ms" => "a whole number of milliseconds",
         "server.listen" => "HOST:PORT, such as 127.0.0.1:8000",
-        "server.auto_migrate" | "server.initial_load" => "true or false",
+        "server.auto_migrate" => "true or false",
         "log.level" => "error, warn, info, debug, trace, or a filter such as pulso=debug,sqlx=warn",
         "log.format" => "pretty or json",
         "source.kind" => "synthetic or bigquery",

@@ -16,10 +16,9 @@ use std::{future::Future, net::SocketAddr, sync::Arc, time::Duration};
 use axum::{
     Router, extract::State, http::header::CONTENT_TYPE, response::IntoResponse, routing::get,
 };
-use sea_orm::{DatabaseConnection, EntityTrait};
+use sea_orm::DatabaseConnection;
 use tokio::{net::TcpListener, sync::watch};
 use tokio_util::sync::CancellationToken;
-use uuid::Uuid;
 
 pub use self::metrics::Metrics;
 use self::{
@@ -34,8 +33,7 @@ use crate::{
     cache::ViewCache,
     config::Config,
     database,
-    entities::control::etl_execution_log,
-    pipeline::{ExecutionType, Pipeline, ProgressBus, RunRequest},
+    pipeline::{Pipeline, ProgressBus},
     source,
 };
 
@@ -58,7 +56,6 @@ pub struct Application {
     listener: TcpListener,
     state: AppState,
     frontend: Frontend,
-    initial_run: Option<Uuid>,
     shutdown_grace: Duration,
     service: Service,
 }
@@ -125,27 +122,6 @@ impl Application {
             Arc::clone(&views),
             Duration::from_secs(config.scheduler.heartbeat_secs),
         );
-        let initial_run = if config.server.initial_load && no_run_recorded(&db).await? {
-            // Nothing can be stopping yet: the server has not started.
-            let run = runs
-                .start(RunRequest {
-                    execution_type: ExecutionType::Scheduled,
-                    ..RunRequest::default()
-                })
-                .ok();
-            if let Some(run) = run {
-                tracing::info!(
-                    run_id = %run.run_id,
-                    source = ?config.source.kind,
-                    "first start: loading every table in the background; follow it with \
-                     subscription {{ etlProgress(runId: \"{}\") }}",
-                    run.run_id
-                );
-            }
-            run.map(|run| run.run_id)
-        } else {
-            None
-        };
         let scheduler = config.scheduler.enabled.then(|| Scheduler {
             db: db.clone(),
             runs: Arc::clone(&runs),
@@ -185,7 +161,6 @@ impl Application {
                 shutdown,
             },
             frontend: Frontend::find(&config.server.app_dir),
-            initial_run,
             shutdown_grace: Duration::from_secs(config.server.shutdown_grace_secs),
             service,
         })
@@ -195,11 +170,6 @@ impl Application {
         self.listener
             .local_addr()
             .expect("a bound listener has an address")
-    }
-
-    /// The run started because the database had never been loaded, if any.
-    pub fn initial_run(&self) -> Option<Uuid> {
-        self.initial_run
     }
 
     /// Serves until `shutdown` resolves, then stops gracefully within the grace period: no new
@@ -283,11 +253,6 @@ async fn connect_when_reachable(config: &Config) -> Result<DatabaseConnection, E
             Err(error) => return Err(error.into()),
         }
     }
-}
-
-/// Whether the database has never seen an ETL run.
-async fn no_run_recorded(db: &DatabaseConnection) -> Result<bool, Error> {
-    Ok(etl_execution_log::Entity::find().one(db).await?.is_none())
 }
 
 fn router(state: AppState, frontend: &Frontend) -> Router {

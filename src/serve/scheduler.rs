@@ -152,7 +152,13 @@ impl Scheduler {
         let retry_after = Duration::from_secs(self.config.retry_after_secs);
         let due = due_tables(&marks, pipeline.config(), retry_after, now);
         if !due.is_empty() {
-            self.start("due tables", due, false);
+            // On a first start nothing is loaded and everything is due: the initial load.
+            let why = if marks.iter().all(|m| m.last_success_at.is_none()) {
+                "first start: nothing loaded yet"
+            } else {
+                "due tables"
+            };
+            self.start(why, due, false);
         }
         Ok(())
     }
@@ -168,7 +174,13 @@ impl Scheduler {
         match self.runs.start(request) {
             Ok(handle) if !handle.already_running => {
                 self.metrics.record_scheduled_run();
-                tracing::info!(run_id = %handle.run_id, why, tables = ?names, "scheduled run started");
+                tracing::info!(
+                    run_id = %handle.run_id,
+                    why,
+                    tables = ?names,
+                    "scheduled run started; follow it with subscription {{ etlProgress(runId: \"{}\") }}",
+                    handle.run_id
+                );
             }
             Ok(handle) => {
                 tracing::debug!(run_id = %handle.run_id, "a run is going; scheduling later")

@@ -143,8 +143,6 @@ pub fn test_config(db: &TestDb) -> Config {
     config.database.url = SecretUrl::new(db.url.clone());
     config.server.listen = SocketAddr::from(([127, 0, 0, 1], 0));
     config.server.shutdown_grace_secs = 5;
-    // Tests load what they need themselves; the first-start load has its own test.
-    config.server.initial_load = false;
     config.auth.jwt_secret = Some(Secret::new(TEST_SECRET));
     config
 }
