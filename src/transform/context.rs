@@ -97,7 +97,9 @@ pub fn normalised_text(expr: &str) -> String {
     format!("UPPER(TRIM({s}))")
 }
 
-/// A text column counts as empty (rejection reasons, frac markers): NULL or only blanks.
+/// A text column counts as empty (rejection reasons, frac markers): NULL or only blanks. Spelt
+/// with `IS NULL` first so PostgreSQL estimates it from the column's null fraction (an
+/// expression over the column gets a blind 0.5%).
 pub fn is_blank(expr: &str) -> String {
-    format!("COALESCE(TRIM({expr}), '') = ''")
+    format!("({expr} IS NULL OR TRIM({expr}) = '')")
 }

@@ -106,6 +106,9 @@ pub async fn build(
 async fn run(db: &DatabaseConnection, step: Step) -> Result<StepReport, DbErr> {
     let started = Instant::now();
     let txn = db.begin().await?;
+    for setting in Dialect::of(db.get_database_backend()).build_settings() {
+        txn.execute_unprepared(setting).await?;
+    }
     txn.execute_unprepared(&step.delete)
         .await
         .map_err(|e| context_error(step.name, "delete", e))?;
