@@ -106,7 +106,7 @@ pub async fn build(
 async fn run(db: &DatabaseConnection, step: Step) -> Result<StepReport, DbErr> {
     let started = Instant::now();
     let txn = db.begin().await?;
-    for setting in Dialect::of(db.get_database_backend()).build_settings() {
+    for setting in Dialect::of(db.get_database_backend()).build_settings(step.name) {
         txn.execute_unprepared(setting).await?;
     }
     txn.execute_unprepared(&step.delete)

@@ -1,6 +1,7 @@
 //! A refresh started by a mutation runs in the background; its progress streams over both
 //! websocket protocols from the first event to `run_finished`.
 
+use pulso::config::SecretUrl;
 use serde_json::{Value, json};
 
 use super::{WsClient, admin, data, start_refresh, synthetic_app, viewer, wait_for_idle};
@@ -81,6 +82,43 @@ async fn the_legacy_protocol_streams_progress_too(engine: Engine) {
     assert_eq!(events.last().unwrap()["kind"], "run_finished");
     assert_eq!(events.last().unwrap()["status"], "success");
     wait_for_idle(&app).await;
+}
+
+/// Redis carries progress between replicas; without it a replica's own subscribers still see
+/// its runs live, and the status queries (from the database) stay right.
+#[tokio::test]
+async fn local_subscribers_get_the_whole_run_while_redis_is_down() {
+    let app = synthetic_app(Engine::Postgres, |config| {
+        config.cache.redis_url = Some(SecretUrl::new("redis://127.0.0.1:1"));
+        config.cache.timeout_ms = 100;
+    })
+    .await;
+    let mut client = WsClient::connect(&app, "graphql-transport-ws", Some(&viewer())).await;
+    let run_id = start_refresh(&app).await;
+    client
+        .subscribe("1", PROGRESS, json!({ "id": run_id }))
+        .await;
+    let events = collect(&mut client).await;
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "table_finished" || e["kind"] == "snapshot"),
+        "{events:?}"
+    );
+    assert_eq!(events.last().unwrap()["kind"], "run_finished");
+    assert_eq!(events.last().unwrap()["status"], "success");
+    wait_for_idle(&app).await;
+    let status = data(
+        app.graphql(
+            Some(&viewer()),
+            "{ etlStatus { lastRun { runId status } } }",
+            json!({}),
+        )
+        .await,
+    );
+    assert_eq!(status["etlStatus"]["lastRun"]["runId"], run_id.as_str());
+    assert_eq!(status["etlStatus"]["lastRun"]["status"], "success");
+    assert!(app.counter("pulso_progress_relay_errors_total").await > 0.0);
 }
 
 /// Every event until the subscription completes.
