@@ -10,7 +10,7 @@ use std::{
     time::{Duration, Instant},
 };
 
-use super::{Cache, CacheError};
+use super::{Cache, CacheError, generation_key};
 
 const CAPACITY: usize = 10_000;
 
@@ -30,12 +30,15 @@ impl Cache for InProcessCache {
         Ok(())
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
+    async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
         let entries = self.entries.lock().expect("cache lock");
-        Ok(entries
-            .get(key)
+        // Read under the entries' lock: a bump (which clears them) cannot fall in between.
+        let generation = self.generation.load(Ordering::SeqCst);
+        let value = entries
+            .get(&generation_key(key, generation))
             .filter(|(_, expires)| *expires > Instant::now())
-            .map(|(value, _)| value.clone()))
+            .map(|(value, _)| value.clone());
+        Ok((generation, value))
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
@@ -56,13 +59,10 @@ impl Cache for InProcessCache {
         Ok(())
     }
 
-    async fn generation(&self) -> Result<u64, CacheError> {
-        Ok(self.generation.load(Ordering::SeqCst))
-    }
-
     async fn bump_generation(&self) -> Result<u64, CacheError> {
         // Entries of older generations can never be read again.
-        self.entries.lock().expect("cache lock").clear();
+        let mut entries = self.entries.lock().expect("cache lock");
+        entries.clear();
         Ok(self.generation.fetch_add(1, Ordering::SeqCst) + 1)
     }
 }

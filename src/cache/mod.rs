@@ -32,12 +32,17 @@ pub trait Cache: Send + Sync {
     fn kind(&self) -> &'static str;
     /// Answers when the cache can serve requests.
     async fn ping(&self) -> Result<(), CacheError>;
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError>;
+    /// The current data generation (0 before the first bump) and the entry `key` holds at it,
+    /// read together in one round trip. Entries live under `generation_key(key, generation)`.
+    async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError>;
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
-    /// The current data generation (0 before the first bump).
-    async fn generation(&self) -> Result<u64, CacheError>;
     /// Moves every reader to a new generation: one atomic increment.
     async fn bump_generation(&self) -> Result<u64, CacheError>;
+}
+
+/// Where the entry `key` of `generation` is stored.
+pub fn generation_key(key: &str, generation: u64) -> String {
+    format!("{key}:g{generation}")
 }
 
 /// The cache the configuration asks for.

@@ -66,8 +66,17 @@ impl Cache for RedisCache {
         self.run::<String>(&redis::cmd("PING")).await.map(drop)
     }
 
-    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, CacheError> {
-        self.run(redis::cmd("GET").arg(self.key(key))).await
+    async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
+        let (generation, value): (Option<u64>, Option<Vec<u8>>) = self
+            .run(
+                redis::cmd("EVAL")
+                    .arg(GET_CURRENT)
+                    .arg(1)
+                    .arg(self.key(GENERATION_KEY))
+                    .arg(self.key(key)),
+            )
+            .await?;
+        Ok((generation.unwrap_or(0), value))
     }
 
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
@@ -82,13 +91,6 @@ impl Cache for RedisCache {
         .await
     }
 
-    async fn generation(&self) -> Result<u64, CacheError> {
-        let value: Option<u64> = self
-            .run(redis::cmd("GET").arg(self.key(GENERATION_KEY)))
-            .await?;
-        Ok(value.unwrap_or(0))
-    }
-
     async fn bump_generation(&self) -> Result<u64, CacheError> {
         self.run(redis::cmd("INCR").arg(self.key(GENERATION_KEY)))
             .await
@@ -97,3 +99,8 @@ impl Cache for RedisCache {
 
 /// Shared by every replica using this Redis and namespace.
 const GENERATION_KEY: &str = "generation";
+
+/// The generation and the entry at it, in one round trip (`generation_key`'s layout). A
+/// missing entry is Lua `false`, which keeps the reply two long (a nil would end it).
+const GET_CURRENT: &str = "local g = redis.call('GET', KEYS[1]) or '0' \
+     return {g, redis.call('GET', ARGV[1] .. ':g' .. g)}";

@@ -17,7 +17,7 @@ use serde::{Serialize, de::DeserializeOwned};
 use sha2::{Digest, Sha256};
 use tokio::sync::OnceCell;
 
-use super::{Cache, CacheError};
+use super::{Cache, CacheError, generation_key};
 
 /// How long the cache is bypassed after it failed.
 const COOL_DOWN: Duration = Duration::from_secs(5);
@@ -68,21 +68,20 @@ impl ViewCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let Some(generation) = self.available(self.cache.generation().await) else {
+        let base = key(view, args);
+        let Some((generation, cached)) = self.available(self.cache.get_current(&base).await) else {
             return load().await;
         };
-        let key = key(view, generation, args);
-        match self.available(self.cache.get(&key).await) {
-            Some(Some(bytes)) => match serde_json::from_slice(&bytes) {
+        let key = generation_key(&base, generation);
+        if let Some(bytes) = cached {
+            match serde_json::from_slice(&bytes) {
                 Ok(value) => {
                     self.stats.hits.fetch_add(1, Ordering::Relaxed);
                     return Ok(value);
                 }
                 // An entry written by another version of the API: replace it.
                 Err(error) => tracing::debug!(%error, key, "unreadable cache entry"),
-            },
-            Some(None) => {}
-            None => return load().await,
+            }
         }
         self.stats.misses.fetch_add(1, Ordering::Relaxed);
 
@@ -90,12 +89,16 @@ impl ViewCache {
             let mut flights = self.flights.lock().expect("flights lock");
             Arc::clone(flights.entry(key.clone()).or_default())
         };
+        // The caller that runs the load keeps its value; the others read the flight's bytes.
+        let mut own = None;
+        let (own_slot, entry) = (&mut own, &key);
         let loaded = flight
-            .get_or_try_init(|| async {
+            .get_or_try_init(move || async move {
                 self.stats.loads.fetch_add(1, Ordering::Relaxed);
                 let value = load().await?;
                 let bytes = serde_json::to_vec(&value).expect("view results serialise");
-                self.available(self.cache.set(&key, &bytes, self.ttl).await);
+                self.available(self.cache.set(entry, &bytes, self.ttl).await);
+                *own_slot = Some(value);
                 Ok(Arc::new(bytes))
             })
             .await
@@ -107,7 +110,13 @@ impl ViewCache {
             }
         }
         let bytes = loaded?;
-        Ok(serde_json::from_slice(&bytes).expect("a value this process serialised reads back"))
+        match own {
+            Some(value) => Ok(value),
+            None => {
+                Ok(serde_json::from_slice(&bytes)
+                    .expect("a value this process serialised reads back"))
+            }
+        }
     }
 
     /// Publishes new mart rows to every reader: entries of older generations are never read
@@ -144,11 +153,12 @@ impl ViewCache {
     }
 }
 
-fn key(view: &str, generation: u64, args: &impl Serialize) -> String {
+/// The entry's name before its generation: the view and a digest of its normalised arguments.
+fn key(view: &str, args: &impl Serialize) -> String {
     let args = serde_json::to_vec(args).expect("view arguments serialise");
     let digest = Sha256::digest(&args);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("view:{view}:g{generation}:{hex}")
+    format!("view:{view}:{hex}")
 }
 
 #[cfg(test)]
