@@ -12,7 +12,10 @@ use serde_json::json;
 
 use crate::{
     graphql::{data, synthetic_app, viewer},
-    harness::{Engine, TestDb, admin_execute, on_both_engines, spawn_app, test_config},
+    harness::{
+        Engine, TestApp, TestDb, admin_execute, on_both_engines, query_strings, spawn_app,
+        test_config,
+    },
 };
 
 mod a_database_that_comes_up_late_is_waited_for {
@@ -57,26 +60,8 @@ on_both_engines!(a_first_start_loads_the_dashboard_in_the_background);
 /// Nothing configured but the database: the scheduler finds every table due and loads them, so
 /// the dashboard answers without anyone asking; once loaded, nothing is due again.
 async fn a_first_start_loads_the_dashboard_in_the_background(engine: Engine) {
-    let app = synthetic_app(engine, |config| {
-        config.scheduler.enabled = true;
-        config.scheduler.heartbeat_secs = 1;
-        config.scheduler.tick_secs = 1;
-    })
-    .await;
-    let runs = "{ etlRuns(first: 10) { nodes { status executionType } } }";
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let nodes = loop {
-        let nodes =
-            data(app.graphql(Some(&viewer()), runs, json!({})).await)["etlRuns"]["nodes"].clone();
-        let done = nodes
-            .as_array()
-            .is_some_and(|n| !n.is_empty() && n.iter().all(|run| run["status"] != "running"));
-        if done {
-            break nodes;
-        }
-        assert!(Instant::now() < deadline, "no finished first load: {nodes}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    let app = scheduled_app(engine, None).await;
+    let nodes = finished_runs(&app).await;
     assert_eq!(
         nodes,
         json!([{ "status": "success", "executionType": "scheduled" }])
@@ -99,8 +84,98 @@ async fn a_first_start_loads_the_dashboard_in_the_background(engine: Engine) {
 
     // A few more ticks: everything is fresh, so no second load starts.
     tokio::time::sleep(Duration::from_secs(3)).await;
-    let later = data(app.graphql(Some(&viewer()), runs, json!({})).await);
-    assert_eq!(later["etlRuns"]["nodes"], nodes);
+    assert_eq!(finished_runs(&app).await, nodes);
+}
+
+on_both_engines!(the_dashboard_schedule_forces_one_refresh_per_slot);
+
+/// With `scheduler.dashboard_every_hours`, a new slot (3-hour slots from Lima midnight) forces a
+/// refresh of every table once; a schedule first seen mid-slot waits for the next boundary,
+/// like cron. The boundary is simulated by moving the recorded slot back three hours.
+async fn the_dashboard_schedule_forces_one_refresh_per_slot(engine: Engine) {
+    use pulso::entities::control::scheduler;
+    use sea_orm::{ActiveModelTrait, EntityTrait, Set};
+
+    let app = scheduled_app(engine, Some(3)).await;
+    // The first tick records the slot and loads what is due (nothing forced).
+    let first = finished_runs(&app).await;
+    assert_eq!(first.as_array().unwrap().len(), 1, "{first}");
+    let conn = app.db.connect().await;
+    let forced_flags = || async {
+        query_strings(
+            &conn,
+            "SELECT COALESCE(CAST(metadata AS TEXT), '') AS m FROM etl_execution_log \
+             WHERE table_name = 'pagos' ORDER BY id",
+            "m",
+        )
+        .await
+        .iter()
+        .map(|m| m.replace(' ', "").contains("\"force\":true"))
+        .collect::<Vec<bool>>()
+    };
+    assert_eq!(forced_flags().await, [false]);
+
+    let recorded = scheduler::Entity::find_by_id("dashboard_refresh")
+        .one(&conn)
+        .await
+        .unwrap()
+        .expect("the schedule's slot is recorded");
+    let previous_slot = recorded.last_run_at.map(|t| t - chrono::Duration::hours(3));
+    let mut rewound: scheduler::ActiveModel = recorded.into();
+    rewound.last_run_at = Set(previous_slot);
+    rewound.update(&conn).await.unwrap();
+
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let both = loop {
+        let runs = finished_runs(&app).await;
+        if runs.as_array().unwrap().len() == 2 {
+            break runs;
+        }
+        assert!(Instant::now() < deadline, "no scheduled refresh: {runs}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(
+        both,
+        json!([
+            { "status": "success", "executionType": "scheduled" },
+            { "status": "success", "executionType": "scheduled" }
+        ])
+    );
+    assert_eq!(forced_flags().await, [false, true]);
+
+    // Later ticks in the same slot start nothing.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(finished_runs(&app).await, both);
+    conn.close().await.unwrap();
+}
+
+/// A synthetic app whose scheduler leads and ticks every second.
+async fn scheduled_app(engine: Engine, dashboard_every_hours: Option<u32>) -> TestApp {
+    synthetic_app(engine, |config| {
+        config.scheduler.enabled = true;
+        config.scheduler.heartbeat_secs = 1;
+        config.scheduler.tick_secs = 1;
+        config.scheduler.dashboard_every_hours = dashboard_every_hours;
+    })
+    .await
+}
+
+/// The runs on record once at least one exists and none is running (status, execution type).
+async fn finished_runs(app: &TestApp) -> serde_json::Value {
+    let runs = "{ etlRuns(first: 10) { nodes { status executionType } } }";
+    let deadline = Instant::now() + Duration::from_secs(120);
+    loop {
+        let nodes =
+            data(app.graphql(Some(&viewer()), runs, json!({})).await)["etlRuns"]["nodes"].clone();
+        let done = nodes
+            .as_array()
+            .is_some_and(|n| !n.is_empty() && n.iter().all(|run| run["status"] != "running"));
+        if done {
+            return nodes;
+        }
+        assert!(Instant::now() < deadline, "no finished run: {nodes}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
 }
 
 #[tokio::test]
