@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde_json::json;
@@ -316,6 +316,17 @@ pub async fn touch_run<C: ConnectionTrait>(db: &C, run_id: Uuid) -> Result<(), D
         .exec(db)
         .await
         .map(drop)
+}
+
+/// Whether a run is recorded as going (on any replica sharing the database).
+pub async fn run_going<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
+    let going = log::Entity::find()
+        .filter(log::Column::PipelineName.eq(RUN_PIPELINE))
+        .filter(log::Column::TableName.is_null())
+        .filter(log::Column::Status.eq("running"))
+        .count(db)
+        .await?;
+    Ok(going > 0)
 }
 
 /// One finished maintenance job (`metadata.job` names it) as a row of its own.

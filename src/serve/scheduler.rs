@@ -30,7 +30,7 @@ use crate::{
     config::{EtlConfig, SchedulerConfig},
     entities::control::etl_watermarks,
     lima,
-    pipeline::{ExecutionType, RunRequest, plan},
+    pipeline::{ExecutionType, RunRequest, bookkeeping, plan},
     tables::{self, TableSpec},
 };
 
@@ -136,7 +136,7 @@ impl Scheduler {
             }));
         }
 
-        if self.runs.active().is_some() || run_going(&self.db).await? {
+        if self.runs.active().is_some() || bookkeeping::run_going(&self.db).await? {
             // One run at a time, here or on any replica (stale ones were just failed): what is
             // due now is still due at the next tick.
             return Ok(());
@@ -188,20 +188,6 @@ impl Scheduler {
             Err(refused) => tracing::debug!(%refused, "scheduled run not started"),
         }
     }
-}
-
-/// Whether a run is recorded as going (on any replica sharing the database).
-async fn run_going(db: &DatabaseConnection) -> Result<bool, DbErr> {
-    use sea_orm::{ColumnTrait, PaginatorTrait, QueryFilter};
-
-    use crate::{entities::control::etl_execution_log as log, pipeline::bookkeeping::RUN_PIPELINE};
-    let going = log::Entity::find()
-        .filter(log::Column::PipelineName.eq(RUN_PIPELINE))
-        .filter(log::Column::TableName.is_null())
-        .filter(log::Column::Status.eq("running"))
-        .count(db)
-        .await?;
-    Ok(going > 0)
 }
 
 /// The tables a scheduled tick loads: never loaded, or last success older than the refresh

@@ -24,7 +24,7 @@ use tokio_tungstenite::{
 
 use crate::{
     etl::{all_fingerprints, day, etl_config, evening, forced, pipeline},
-    graphql::{admin, data, viewer},
+    graphql::{admin, data, tables_ended, viewer},
     harness::{Engine, TestDb, migrated_db, query_strings, redis_url},
 };
 
@@ -217,6 +217,22 @@ impl Replica {
             .json()
             .await
             .expect("a JSON body")
+    }
+
+    /// Starts a refresh (`force`d or not) as admin; its run id.
+    async fn refresh(&self, force: bool) -> String {
+        let started = data(
+            self.graphql(
+                &admin(),
+                "mutation($force: Boolean!) { refreshDashboard(force: $force) { runId } }",
+                json!({ "force": force }),
+            )
+            .await,
+        );
+        started["refreshDashboard"]["runId"]
+            .as_str()
+            .unwrap()
+            .to_owned()
     }
 
     /// The value of an unlabelled metric.
@@ -444,18 +460,7 @@ async fn a_run_on_one_replica_streams_to_a_subscriber_on_another_through_redis()
     let b = setup.spawn("b").await;
     let mut subscriber = Subscriber::connect(&b).await;
 
-    let started = data(
-        a.graphql(
-            &admin(),
-            "mutation { refreshDashboard(force: true) { runId } }",
-            json!({}),
-        )
-        .await,
-    );
-    let run_id = started["refreshDashboard"]["runId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let run_id = a.refresh(true).await;
     subscriber.subscribe(&run_id).await;
     let events = subscriber.events().await;
     let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
@@ -465,16 +470,7 @@ async fn a_run_on_one_replica_streams_to_a_subscriber_on_another_through_redis()
     assert_eq!(events.last().unwrap()["status"], "success");
     // Every table's end is seen, live or in the first snapshot; and the live part came
     // through Redis from A, in order.
-    let ended: std::collections::BTreeSet<&str> = events
-        .iter()
-        .filter(|e| {
-            e["kind"] == "table_finished"
-                || (e["kind"] == "snapshot"
-                    && e["stage"] == "raw_extraction"
-                    && e["status"] != "running")
-        })
-        .map(|e| e["table"].as_str().unwrap())
-        .collect();
+    let ended = tables_ended(&events);
     assert_eq!(ended.len(), 9, "{kinds:?}");
     let live = kinds.iter().filter(|k| **k != "snapshot").count();
     assert!(live > 9, "live events relayed from A: {kinds:?}");
@@ -585,18 +581,7 @@ async fn sigterm_cancels_the_run_and_closes_subscriptions_with_redis() {
     let mut a = setup.spawn("a").await;
     let conn = setup.db.connect().await;
     let mut subscriber = Subscriber::connect(&a).await;
-    let started = data(
-        a.graphql(
-            &admin(),
-            "mutation { refreshDashboard(force: true) { runId } }",
-            json!({}),
-        )
-        .await,
-    );
-    let run_id = started["refreshDashboard"]["runId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let run_id = a.refresh(true).await;
     subscriber.subscribe(&run_id).await;
     eventually("a batch committed", &[&a], || async {
         (loaded_rows(&conn).await > 0).then_some(())
@@ -632,18 +617,7 @@ async fn sigterm_cancels_the_run_and_closes_subscriptions_with_redis() {
     // Whatever committed stays, the watermarks were left consistent: the next run completes
     // the load exactly.
     let b = setup.spawn("b").await;
-    let again = data(
-        b.graphql(
-            &admin(),
-            "mutation { refreshDashboard { runId } }",
-            json!({}),
-        )
-        .await,
-    );
-    let again = again["refreshDashboard"]["runId"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let again = b.refresh(false).await;
     eventually("the next run succeeds", &[&b], || async {
         runs(&conn)
             .await

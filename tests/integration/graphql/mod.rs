@@ -85,6 +85,21 @@ pub async fn start_refresh(app: &TestApp) -> String {
         .to_owned()
 }
 
+/// The tables whose end a progress stream showed: live (`table_finished`) or in a snapshot
+/// of the recorded state.
+pub fn tables_ended(events: &[Value]) -> std::collections::BTreeSet<&str> {
+    events
+        .iter()
+        .filter(|e| {
+            e["kind"] == "table_finished"
+                || (e["kind"] == "snapshot"
+                    && e["stage"] == "raw_extraction"
+                    && e["status"] != "running")
+        })
+        .map(|e| e["table"].as_str().unwrap())
+        .collect()
+}
+
 /// Waits until no run is active (the refresh started by the test has ended).
 pub async fn wait_for_idle(app: &TestApp) {
     for _ in 0..600 {

@@ -4,7 +4,9 @@
 use pulso::config::SecretUrl;
 use serde_json::{Value, json};
 
-use super::{WsClient, admin, data, start_refresh, synthetic_app, viewer, wait_for_idle};
+use super::{
+    WsClient, admin, data, start_refresh, synthetic_app, tables_ended, viewer, wait_for_idle,
+};
 use crate::harness::{Engine, on_both_engines};
 
 const PROGRESS: &str = "subscription($id: ID!) { etlProgress(runId: $id) { kind runId table stage status rowsTotal } }";
@@ -38,16 +40,7 @@ async fn a_refresh_streams_its_progress_from_start_to_finish(engine: Engine) {
     assert_eq!(events.last().unwrap()["status"], "success");
     // Subscribing right after the start, the client may first get part of the run as a
     // snapshot; either way every table's end is seen, live or recorded.
-    let ended: std::collections::BTreeSet<&str> = events
-        .iter()
-        .filter(|e| {
-            e["kind"] == "table_finished"
-                || (e["kind"] == "snapshot"
-                    && e["stage"] == "raw_extraction"
-                    && e["status"] != "running")
-        })
-        .map(|e| e["table"].as_str().unwrap())
-        .collect();
+    let ended = tables_ended(&events);
     assert_eq!(ended.len(), 9, "{kinds:?}");
     assert!(
         events
