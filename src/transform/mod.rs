@@ -19,6 +19,7 @@
 mod accounts;
 mod calendar;
 mod campaigns;
+mod changes;
 mod context;
 mod debt;
 pub mod dialect;
@@ -67,6 +68,9 @@ pub(crate) struct Step {
     pub insert: String,
 }
 
+/// Renders one step's SQL for a context.
+type StepBuilder = fn(&Ctx) -> Step;
+
 /// Rebuilds the aux layer and the marts for `scope` as of Lima date `today`.
 pub async fn build(
     db: &DatabaseConnection,
@@ -82,32 +86,53 @@ pub async fn build(
         to: scope.to,
         days: None,
     };
-    let mut reports = vec![run(db, calendar::calendario_habiles(&ctx)).await?];
+    let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
     ctx.days = gestion_days(db, &ctx).await?;
-    let steps: [fn(&Ctx) -> Step; 11] = [
-        calendar::campana_dia,
-        accounts::cuenta_campana,
-        gestiones::gestiones,
-        gestiones::gestion_cuenta,
-        payments::pagos,
-        debt::cuenta_estado_diario,
-        marts::dashboard::dashboard,
-        marts::evolution::evolution,
-        marts::assignment::assignment,
-        marts::operation::operation,
-        marts::productivity::productivity,
+    let steps: [(StepBuilder, Option<&changes::Probe>); 11] = [
+        (calendar::campana_dia, None),
+        (accounts::cuenta_campana, Some(&changes::CUENTA_CAMPANA)),
+        (gestiones::gestiones, None),
+        (gestiones::gestion_cuenta, None),
+        (payments::pagos, Some(&changes::PAGOS)),
+        (debt::cuenta_estado_diario, None),
+        (marts::dashboard::dashboard, None),
+        (marts::evolution::evolution, None),
+        (marts::assignment::assignment, None),
+        (marts::operation::operation, None),
+        (marts::productivity::productivity, None),
     ];
-    for step in steps {
-        reports.push(run(db, step(&ctx)).await?);
+    for (step, probe) in steps {
+        // Without a `from` every day is rebuilt anyway: nothing to widen.
+        let probe = probe.filter(|_| ctx.from.is_some());
+        let (report, changed) = run(db, step(&ctx), probe.map(|p| (p, &ctx))).await?;
+        if let (Some(changed), Some(from)) = (changed, ctx.from)
+            && changed < from
+        {
+            tracing::info!(step = report.step, %changed, "rebuild widened to an earlier day");
+            ctx.from = Some(changed);
+            ctx.days = gestion_days(db, &ctx).await?;
+        }
+        reports.push(report);
     }
     Ok(reports)
 }
 
-async fn run(db: &DatabaseConnection, step: Step) -> Result<StepReport, DbErr> {
+/// Runs one step in its own transaction; with a probe, also returns the earliest day its
+/// changed rows affect.
+async fn run(
+    db: &DatabaseConnection,
+    step: Step,
+    probe: Option<(&changes::Probe, &Ctx)>,
+) -> Result<(StepReport, Option<NaiveDate>), DbErr> {
     let started = Instant::now();
     let txn = db.begin().await?;
     for setting in Dialect::of(db.get_database_backend()).build_settings(step.name) {
         txn.execute_unprepared(setting).await?;
+    }
+    if let Some((probe, ctx)) = probe {
+        changes::keep_previous(&txn, probe, ctx)
+            .await
+            .map_err(|e| context_error(step.name, "keep previous rows", e))?;
     }
     txn.execute_unprepared(&step.delete)
         .await
@@ -116,6 +141,12 @@ async fn run(db: &DatabaseConnection, step: Step) -> Result<StepReport, DbErr> {
         .execute_unprepared(&step.insert)
         .await
         .map_err(|e| context_error(step.name, "insert", e))?;
+    let changed = match probe {
+        Some((probe, ctx)) => changes::earliest_changed_day(&txn, probe, ctx)
+            .await
+            .map_err(|e| context_error(step.name, "compare", e))?,
+        None => None,
+    };
     txn.commit().await?;
     let report = StepReport {
         step: step.name,
@@ -128,7 +159,7 @@ async fn run(db: &DatabaseConnection, step: Step) -> Result<StepReport, DbErr> {
         seconds = report.seconds,
         "transform step"
     );
-    Ok(report)
+    Ok((report, changed))
 }
 
 fn context_error(step: &str, phase: &str, e: DbErr) -> DbErr {
@@ -174,15 +205,19 @@ fn date_column(
 }
 
 /// The scope a raw load calls for (DOMAIN §7.6): open campaigns, plus campaigns whose window
-/// intersects [earliest raw date touched since `since` − lookback, today].
+/// intersects [earliest raw date touched since `since` − lookback, today], rebuilt from that
+/// earliest touched date on.
 ///
-/// "Touched" = raw rows with `updated_at >= since`; their business date is fecha_apertura
-/// (calendario), fecha_asignacion (asignaciones), fecha_proceso (trandeuda), fecha_pago (pagos)
-/// and the Lima date of the interaction (gestiones). Campaigns named by touched calendario or
-/// asignaciones rows are included directly too: their shape (window, accounts) changed, so
-/// `from` reaches back to the first of their aperturas and their whole windows are rebuilt.
-/// Otherwise `from` is that start — days before it read no changed input, so their rows stand —
-/// or today when nothing arrived (open campaigns still gain today's row); `to` stays open.
+/// "Touched" = raw rows with `updated_at >= since` (a load moves `updated_at` only when a row
+/// is new or changed); their business date is fecha_apertura (calendario), fecha_asignacion
+/// (asignaciones), fecha_proceso (trandeuda), fecha_pago (pagos) and the Lima date of the
+/// interaction (gestiones). A day's rows read inputs of that day and earlier only, so days before
+/// the earliest touched date stand; the exceptions (an account's attributes, a payment's account)
+/// live in campaign-wide aux tables whose changes widen the build as it runs (see `changes`).
+/// Campaigns named by touched calendario or asignaciones rows are included directly too: their
+/// shape (window, accounts) changed, so `from` reaches back to the first of their aperturas and
+/// their whole windows are rebuilt. Nothing touched: `from` is today (open campaigns still gain
+/// today's row); `to` stays open.
 pub async fn affected_scope(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
@@ -218,8 +253,8 @@ pub async fn affected_scope(
     let row = db
         .query_one_raw(Statement::from_string(backend, earliest_sql))
         .await?;
-    let start = date_column(row.as_ref(), "earliest")?
-        .map(|e| e - Duration::days(i64::from(lookback_days)));
+    let earliest = date_column(row.as_ref(), "earliest")?;
+    let start = earliest.map(|e| e - Duration::days(i64::from(lookback_days)));
 
     let intersects = match start {
         Some(start) => format!(
@@ -248,7 +283,7 @@ pub async fn affected_scope(
         .query_all_raw(Statement::from_string(backend, campaigns_sql))
         .await?;
     let mut campaigns = Vec::with_capacity(rows.len());
-    let mut from = start.unwrap_or(today);
+    let mut from = earliest.unwrap_or(today);
     for row in &rows {
         campaigns.push(row.try_get::<String>("", "archivo")?);
         if row.try_get::<i32>("", "reshaped")? == 1

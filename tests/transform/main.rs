@@ -18,6 +18,8 @@ on_both_engines!(
     fixture_pins_every_kpi,
     scoped_rebuilds_match_the_full_build,
     affected_scope_follows_the_load,
+    a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
+    changed_assigned_debt_rebuilds_the_whole_window,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -110,13 +112,13 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     let both = Some(vec![B.to_string(), A.to_string()]); // sorted: "…_AN_…" < "…_Temprana_…"
 
     // Everything was touched: the earliest business date is the ignored calendario duplicate's
-    // apertura 2025-05-20, minus 7 days of lookback.
+    // apertura 2025-05-20.
     let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
     assert_eq!(
         scope,
         Scope {
             campaigns: both.clone(),
-            from: Some(date("2025-05-13")),
+            from: Some(date("2025-05-20")),
             to: None
         }
     );
@@ -133,10 +135,10 @@ async fn affected_scope_follows_the_load(engine: Engine) {
         }
     );
 
-    // One payment of 06-10 re-delivered: [06-03, 06-10] intersects A's window too.
-    let touched = "2025-06-10T14:00:00+00:00";
+    // One payment of 06-10 changed: the campaigns whose window meets [06-10 − 7 days of
+    // lookback, today] (A's too), rebuilt from 06-10 on.
     db.execute_unprepared(&format!(
-        "UPDATE raw_pagos SET updated_at = '{touched}' WHERE nro_documento = 'D512'"
+        "UPDATE raw_pagos SET updated_at = '{TOUCHED_AT}' WHERE nro_documento = 'D512'"
     ))
     .await
     .unwrap();
@@ -145,10 +147,70 @@ async fn affected_scope_follows_the_load(engine: Engine) {
         scope,
         Scope {
             campaigns: both,
-            from: Some(date("2025-06-03")),
+            from: Some(today()),
             to: None
         }
     );
+}
+
+/// When the second load of the day arrived.
+const TOUCHED_AT: &str = "2025-06-10T14:00:00+00:00";
+
+/// Builds `scope` after the raw change of a test, then checks that it left exactly the rows a
+/// full build gives, and that the change did move some rows (`before`).
+async fn assert_scope_catches_up(db: &DatabaseConnection, scope: &Scope, before: &[Vec<String>]) {
+    build(db, scope, today()).await.unwrap();
+    let incremental = dump_all(db).await;
+    assert_ne!(incremental, before, "the change moved no mart row");
+    build(db, &Scope::everything(), today()).await.unwrap();
+    assert_eq!(incremental, dump_all(db).await);
+}
+
+async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    let before = dump_all(db).await;
+
+    // Today's snapshot lists D112 under C12: the 06-06 payment P1 on it is now C12's, not
+    // C11's (§7.5: the account of the document's latest snapshot), which changes A's days from
+    // 06-06 although the only new input is dated 06-10.
+    db.execute_unprepared(&format!(
+        "INSERT INTO raw_trandeuda (cod_cuenta, nro_documento, archivo, fecha_proceso, \
+         fecha_vencimiento, monto_exigible, creado_el, motivo_rechazo, extraction_timestamp, \
+         extraction_id, created_at, updated_at) VALUES ('C12', 'D112', \
+         'TRAN_DEUDA_1006_1.txt', '2025-06-10', '2025-05-25', 50.00, {creado}, NULL, \
+         '{TOUCHED_AT}', '6f1c3a52-8d8e-4f7e-9a43-0c2b7d9e5a12', '{TOUCHED_AT}', '{TOUCHED_AT}')",
+        creado = fixture::lima("2025-06-10 06:00"),
+    ))
+    .await
+    .unwrap();
+    let since = TOUCHED_AT.parse().unwrap();
+    let scope = affected_scope(db, since, 7, today()).await.unwrap();
+    assert_eq!(scope.from, Some(today()));
+    assert_scope_catches_up(db, &scope, &before).await;
+}
+
+async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    let before = dump_all(db).await;
+
+    // C12's document in A's assignment snapshot (06-05) now says 95.00: its deuda_asig moves
+    // on every day of A, also those before the scope's `from`.
+    db.execute_unprepared(
+        "UPDATE raw_trandeuda SET monto_exigible = 95.00 \
+         WHERE nro_documento = 'D121' AND fecha_proceso = '2025-06-05'",
+    )
+    .await
+    .unwrap();
+    let scope = Scope {
+        campaigns: Some(vec![A.to_string()]),
+        from: Some(date("2025-06-09")),
+        to: None,
+    };
+    assert_scope_catches_up(db, &scope, &before).await;
 }
 
 // ---------------------------------------------------------------------------------------------

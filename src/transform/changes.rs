@@ -1,0 +1,86 @@
+//! Widening an incremental rebuild when a campaign-wide aux table changed.
+//!
+//! An incremental build rebuilds dated rows from the earliest day whose raw input changed. Two
+//! aux tables are not dated but feed every day of a campaign: aux_cuenta_campana (an account's
+//! servicio, due date and assigned debt come from the campaign's assignment snapshot) and
+//! aux_pagos (a payment's account is the one of its document's latest trandeuda snapshot). A new
+//! snapshot can change either for days before it. So these steps compare the scope's rows before
+//! and after the rebuild, and the earliest day a changed row touches lowers the build's `from`
+//! for the steps that follow.
+
+use chrono::NaiveDate;
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
+
+use super::{context::Ctx, date_column};
+
+/// How to compare one campaign-wide aux table.
+pub struct Probe {
+    pub table: &'static str,
+    /// The columns that make a row (load stamps left out).
+    pub columns: &'static str,
+    /// The earliest dated row a changed row affects, over the changed rows `x`.
+    pub day: &'static str,
+}
+
+pub const CUENTA_CAMPANA: Probe = Probe {
+    table: "aux_cuenta_campana",
+    columns: "archivo, cuenta, cod_luna, servicio, fecha_asignacion, fecha_vencimiento, es_frac, \
+              deuda_asig",
+    // Every day of the campaign's window reads the account's attributes.
+    day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
+};
+
+pub const PAGOS: Probe = Probe {
+    table: "aux_pagos",
+    columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
+              esta_en_ventana, es_pago_valido, motivo_rechazo",
+    // A payment counts from its own day on.
+    day: "x.fecha_pago",
+};
+
+const PREVIOUS: &str = "pulso_previous_rows";
+
+/// Keeps the scope's rows of `probe.table` aside; call before the step's DELETE.
+pub async fn keep_previous(
+    txn: &DatabaseTransaction,
+    probe: &Probe,
+    ctx: &Ctx,
+) -> Result<(), DbErr> {
+    txn.execute_unprepared(&format!(
+        "CREATE TEMPORARY TABLE {PREVIOUS} AS SELECT {columns} FROM {table} WHERE {scope}",
+        columns = probe.columns,
+        table = probe.table,
+        scope = ctx.in_campaigns("archivo"),
+    ))
+    .await
+    .map(drop)
+}
+
+/// The earliest day a row added or removed by the step affects (`None`: nothing changed);
+/// call after the step's INSERT, in the same transaction.
+pub async fn earliest_changed_day(
+    txn: &DatabaseTransaction,
+    probe: &Probe,
+    ctx: &Ctx,
+) -> Result<Option<NaiveDate>, DbErr> {
+    let sql = format!(
+        "WITH now_rows AS (SELECT {columns} FROM {table} WHERE {scope}),
+        added AS (SELECT * FROM now_rows EXCEPT SELECT * FROM {PREVIOUS}),
+        removed AS (SELECT * FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
+        changed AS (SELECT * FROM added UNION ALL SELECT * FROM removed),
+        days AS (SELECT {day} AS day FROM changed x)
+        SELECT {earliest} AS earliest FROM days",
+        columns = probe.columns,
+        table = probe.table,
+        scope = ctx.in_campaigns("archivo"),
+        day = probe.day,
+        earliest = ctx.d.date_text("MIN(day)"),
+    );
+    let row = txn
+        .query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
+        .await?;
+    let earliest = date_column(row.as_ref(), "earliest")?;
+    txn.execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
+        .await?;
+    Ok(earliest)
+}
