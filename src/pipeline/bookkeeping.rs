@@ -4,7 +4,8 @@
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
     sea_query::{Expr, ExprTrait, OnConflict},
 };
 use serde_json::json;
@@ -15,6 +16,9 @@ use crate::entities::control::{etl_execution_log as log, etl_watermarks as marks
 
 pub const RUN_PIPELINE: &str = "etl_run";
 pub const RAW_PIPELINE: &str = "raw_extraction";
+/// Transform steps' rows: the aux builds, then the marts'.
+pub const AUX_PIPELINE: &str = "aux_build";
+pub const MART_PIPELINE: &str = "mart_build";
 pub const STALE_MESSAGE: &str = "stale run: no heartbeat";
 /// Maintenance jobs' rows (retention, stale-run cleanup) in the execution log.
 pub const MAINTENANCE_PIPELINE: &str = "maintenance";
@@ -327,6 +331,50 @@ pub async fn run_going<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
         .count(db)
         .await?;
     Ok(going > 0)
+}
+
+/// Where the marts stand: when the latest run that carried every raw change before it into the
+/// aux layer and the marts (a load run that transformed, or a full rebuild) began its transform
+/// — its own loads had ended by then. Raw rows changed since then are what the next transform
+/// must rebuild, including those of runs in between that loaded without transforming (raw-only,
+/// failed or cancelled). `None`: no such run, everything is new.
+pub async fn marts_current_as_of<C: ConnectionTrait>(
+    db: &C,
+) -> Result<Option<DateTime<Utc>>, DbErr> {
+    // Runs that ended well; the newest qualifying one is normally the first.
+    let runs = log::Entity::find()
+        .filter(log::Column::PipelineName.eq(RUN_PIPELINE))
+        .filter(log::Column::TableName.is_null())
+        .filter(log::Column::Status.is_in(["success", "partial_success"]))
+        .order_by_desc(log::Column::StartedAt)
+        .limit(200)
+        .all(db)
+        .await?;
+    let Some(run) = runs
+        .into_iter()
+        .find(|run| run.metadata.as_ref().is_some_and(transformed_everything))
+    else {
+        return Ok(None);
+    };
+    let first_step = log::Entity::find()
+        .filter(log::Column::ExecutionId.eq(run.execution_id))
+        .filter(log::Column::PipelineName.eq(AUX_PIPELINE))
+        .order_by_asc(log::Column::StartedAt)
+        .one(db)
+        .await?;
+    Ok(Some(
+        first_step.map_or(run.started_at, |step| step.started_at),
+    ))
+}
+
+/// A run's metadata (see `Pipeline::run` and `Pipeline::rebuild`) says it rebuilt what changed.
+fn transformed_everything(metadata: &serde_json::Value) -> bool {
+    match metadata.get("rebuild") {
+        Some(scope) => ["campaigns", "from", "to"]
+            .iter()
+            .all(|key| scope.get(key).is_none_or(serde_json::Value::is_null)),
+        None => metadata.get("tables").is_some() && metadata["raw_only"] != true,
+    }
 }
 
 /// One finished maintenance job (`metadata.job` names it) as a row of its own.

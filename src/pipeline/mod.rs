@@ -169,7 +169,7 @@ impl Pipeline {
         self.cleanup_stale().await?;
         let selected = selected_tables(&request);
         let names: Vec<String> = selected.iter().map(|t| t.name.to_owned()).collect();
-        let metadata = json!({ "tables": names, "requested": format!("{:?}", request.requested), "force": request.force });
+        let metadata = json!({ "tables": names, "requested": format!("{:?}", request.requested), "force": request.force, "raw_only": request.raw_only });
         self.begin(run_id, request.execution_type, metadata, names)
             .await?;
 
@@ -218,7 +218,7 @@ impl Pipeline {
         let mut transform = Vec::new();
         if !request.raw_only && !cancelled && status != RunStatus::Failed {
             let execution_type = request.execution_type.as_str();
-            match transform_stage::run(self, run_id, execution_type, None, started, &loaded).await {
+            match transform_stage::run(self, run_id, execution_type, None, &loaded).await {
                 Ok(steps) => transform = steps,
                 Err(error) => {
                     // The marts keep their previous rows: each step replaces its rows in one
@@ -244,15 +244,8 @@ impl Pipeline {
         let metadata = json!({ "rebuild": { "campaigns": scope.campaigns, "from": scope.from, "to": scope.to } });
         self.begin(run_id, execution_type, metadata, Vec::new())
             .await?;
-        let outcome = transform_stage::run(
-            self,
-            run_id,
-            execution_type.as_str(),
-            Some(scope),
-            started,
-            &[],
-        )
-        .await;
+        let outcome =
+            transform_stage::run(self, run_id, execution_type.as_str(), Some(scope), &[]).await;
         let (status, transform, error) = match outcome {
             Ok(steps) => (RunStatus::Success, steps, None),
             Err(error) => (RunStatus::Failed, Vec::new(), Some(error)),

@@ -1,7 +1,7 @@
 //! After the raw loads, the aux layer and the marts the run touched are rebuilt (DOMAIN §7.6),
 //! with an execution-log row and a progress event per step.
 
-use chrono::{Duration, Utc};
+use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
 use super::{Pipeline, ProgressEvent, bookkeeping};
@@ -21,26 +21,38 @@ fn rebuild_lookback(pipeline: &Pipeline, loaded: &[&'static TableSpec]) -> u32 {
         .unwrap_or(0)
 }
 
-/// Rebuilds what the raw loads since `since` affected; `None` scope means compute it.
+async fn affected_scope(
+    pipeline: &Pipeline,
+    loaded: &[&'static TableSpec],
+    today: chrono::NaiveDate,
+) -> Result<Scope, sea_orm::DbErr> {
+    let since = bookkeeping::marts_current_as_of(&pipeline.db)
+        .await?
+        .unwrap_or(DateTime::UNIX_EPOCH);
+    transform::affected_scope(
+        &pipeline.db,
+        since,
+        rebuild_lookback(pipeline, loaded),
+        today,
+    )
+    .await
+}
+
+/// Rebuilds `scope`, or when `None`, what the raw changes since the marts were last current
+/// affected.
 pub async fn run(
     pipeline: &Pipeline,
     run_id: Uuid,
     execution_type: &str,
     scope: Option<Scope>,
-    since: chrono::DateTime<Utc>,
     loaded: &[&'static TableSpec],
 ) -> Result<Vec<StepReport>, String> {
     let today = pipeline.source.today();
     let scope = match scope {
         Some(scope) => scope,
-        None => transform::affected_scope(
-            &pipeline.db,
-            since,
-            rebuild_lookback(pipeline, loaded),
-            today,
-        )
-        .await
-        .map_err(|e| format!("transform: {e}"))?,
+        None => affected_scope(pipeline, loaded, today)
+            .await
+            .map_err(|e| format!("transform: {e}"))?,
     };
     // The campaign list can run to hundreds of names: the log gets its size, not the list.
     tracing::info!(
@@ -85,7 +97,7 @@ pub async fn run(
                 &pipeline.db,
                 run_id,
                 execution_type,
-                "mart_build",
+                bookkeeping::MART_PIPELINE,
                 &failed,
                 Some(message.clone()),
             )
@@ -103,9 +115,9 @@ pub async fn run(
 /// `aux_build` for the aux tables, `mart_build` for the marts (DOMAIN §6's pipeline names).
 fn pipeline_of(step: &str) -> &'static str {
     if step.starts_with("aux_") {
-        "aux_build"
+        bookkeeping::AUX_PIPELINE
     } else {
-        "mart_build"
+        bookkeeping::MART_PIPELINE
     }
 }
 

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::NaiveDate;
 use pulso::{
     entities::{control::etl_execution_log, mart},
-    pipeline::{ExecutionType, ProgressEvent, RunStatus},
+    pipeline::{ExecutionType, ProgressEvent, RunRequest, RunStatus},
     source::{
         Source,
         synthetic::{SyntheticProfile, SyntheticSource},
@@ -181,6 +181,34 @@ async fn the_next_day_rebuilds_what_a_full_rebuild_would(engine: Engine) {
         .await
         .unwrap();
     assert_eq!(rebuilt.status, RunStatus::Success);
+    assert_eq!(all_marts(&conn).await, incremental);
+}
+
+on_both_engines!(a_day_loaded_without_transforming_is_rebuilt_by_the_next_run);
+
+/// A run that loaded the raw layer but did not transform (here raw-only; a failed transform or
+/// a cancelled run leave the same state) does not hide its changes from the next run.
+async fn a_day_loaded_without_transforming_is_rebuilt_by_the_next_run(engine: Engine) {
+    let (db, conn) = migrated_db(engine).await;
+    let run = |day, raw_only| {
+        let pipeline = pipeline(&db, &conn, synthetic(300, evening(day)), etl_config());
+        async move {
+            let request = RunRequest {
+                raw_only,
+                ..forced()
+            };
+            let report = pipeline.run(request).await.unwrap();
+            assert_eq!(report.status, RunStatus::Success, "{report:#?}");
+            pipeline
+        }
+    };
+    run(12, false).await;
+    run(13, true).await;
+    let last = run(14, false).await;
+    let incremental = all_marts(&conn).await;
+    last.rebuild(Scope::everything(), ExecutionType::Manual)
+        .await
+        .unwrap();
     assert_eq!(all_marts(&conn).await, incremental);
 }
 
