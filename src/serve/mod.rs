@@ -42,6 +42,7 @@ use crate::{
 pub struct AppState {
     pub db: DatabaseConnection,
     pub views: Arc<ViewCache>,
+    pub runs: Arc<Runs>,
     pub schema: PulsoSchema,
     /// `None` when `auth.disabled`: every caller may do everything.
     pub tokens: Option<Arc<Tokens>>,
@@ -138,7 +139,7 @@ impl Application {
             ApiData {
                 db: db.clone(),
                 views: Arc::clone(&views),
-                runs,
+                runs: Arc::clone(&runs),
                 feed,
                 max_page_size: config.api.max_page_size,
             },
@@ -155,6 +156,7 @@ impl Application {
             state: AppState {
                 db,
                 views,
+                runs,
                 schema,
                 tokens,
                 metrics,

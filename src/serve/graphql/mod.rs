@@ -5,6 +5,7 @@ mod error;
 mod etl;
 mod guard;
 mod mutation;
+mod responses;
 mod scalars;
 mod subscription;
 mod views;
@@ -16,8 +17,11 @@ use async_graphql::{MergedObject, Schema, dataloader::DataLoader, http::GraphiQL
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
 use axum::{
     extract::State,
-    http::{HeaderMap, header::AUTHORIZATION},
-    response::{Html, IntoResponse},
+    http::{
+        HeaderMap,
+        header::{AUTHORIZATION, CONTENT_TYPE},
+    },
+    response::{Html, IntoResponse, Response},
 };
 use chrono::NaiveDate;
 use sea_orm::DatabaseConnection;
@@ -83,37 +87,62 @@ pub fn sdl() -> String {
     .sdl()
 }
 
-/// `POST /graphql`: queries and mutations, with the caller taken from the bearer token.
+/// `POST /graphql`: queries and mutations, with the caller taken from the bearer token. A
+/// view-only query asked before gets its stored answer (see `responses`).
 pub async fn execute(
     State(state): State<AppState>,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
+) -> Response {
     let authorization = headers.get(AUTHORIZATION).and_then(|v| v.to_str().ok());
     let caller = Caller::from_bearer(state.tokens.as_deref(), authorization);
-    let request = request.into_inner().data(caller);
+    let request = request.into_inner();
     let operation = request
         .operation_name
         .clone()
         .unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
-    let response = state.schema.execute(request).await;
-    state
-        .metrics
-        .record_request(&operation, response.errors.is_empty(), started.elapsed());
-    let codes: Vec<String> = response
-        .errors
+    let key = responses::key(&request, &caller, state.runs.pipeline().today());
+    let answer = match key {
+        Some(key) => {
+            let schema = &state.schema;
+            state
+                .views
+                .get_or_load(responses::ENTRY, &key, || async move {
+                    let views_only = responses::reads_views_only(&request);
+                    responses::storable(schema.execute(request.data(caller)).await, views_only)
+                })
+                .await
+        }
+        None => Err(Box::new(state.schema.execute(request.data(caller)).await)),
+    };
+    let errors: &[async_graphql::ServerError] = match &answer {
+        Ok(_) => &[],
+        Err(response) => &response.errors,
+    };
+    let ok = errors.is_empty();
+    let codes: Vec<String> = errors
         .iter()
         .filter_map(|e| e.extensions.as_ref()?.get("code").map(ToString::to_string))
         .collect();
+    state
+        .metrics
+        .record_request(&operation, ok, started.elapsed());
     tracing::info!(
         operation,
-        ok = codes.is_empty(),
+        ok,
         ?codes,
         elapsed_ms = started.elapsed().as_millis() as u64,
         "graphql request"
     );
-    response.into()
+    match answer {
+        Ok(json) => (
+            [(CONTENT_TYPE, "application/json")],
+            String::from(Box::<str>::from(json)),
+        )
+            .into_response(),
+        Err(response) => GraphQLResponse::from(*response).into_response(),
+    }
 }
 
 /// `GET /graphql`: GraphiQL, subscriptions included.

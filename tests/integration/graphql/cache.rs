@@ -5,7 +5,7 @@ use pulso::config::SecretUrl;
 use serde_json::json;
 use uuid::Uuid;
 
-use super::{admin, data, start_refresh, synthetic_app, viewer, wait_for_idle};
+use super::{admin, codes, data, start_refresh, synthetic_app, viewer, wait_for_idle};
 use crate::harness::{Engine, on_both_engines, redis_url};
 
 const DASHBOARD: &str =
@@ -69,6 +69,48 @@ async fn a_repeated_query_is_a_hit_until_a_run_publishes(engine: Engine) {
         fresh["dashboard"]["total"]["deudaAsig"].as_f64().unwrap() > deuda,
         "{fresh}"
     );
+}
+
+on_both_engines!(only_view_answers_are_stored_and_only_for_their_role);
+
+/// A view-only query's whole answer is stored: the repeat is one hit and no view lookup. It is
+/// served only to a caller whose token carries the same role; a query that also asks for live
+/// ETL state is executed every time.
+async fn only_view_answers_are_stored_and_only_for_their_role(engine: Engine) {
+    let app = synthetic_app(engine, |_| {}).await;
+    start_refresh(&app).await;
+    wait_for_idle(&app).await;
+    let hits = || app.counter("pulso_cache_hits_total");
+    let misses = || app.counter("pulso_cache_misses_total");
+
+    let first = data(app.graphql(Some(&viewer()), DASHBOARD, json!({})).await);
+    let (h, m) = (hits().await, misses().await);
+    let again = data(app.graphql(Some(&viewer()), DASHBOARD, json!({})).await);
+    assert_eq!(again, first);
+    assert_eq!(
+        (hits().await, misses().await),
+        (h + 1.0, m),
+        "one hit, the answer"
+    );
+
+    // No token: not the stored answer but the error.
+    let anonymous = app.graphql(None, DASHBOARD, json!({})).await;
+    assert_eq!(codes(&anonymous), ["UNAUTHENTICATED"], "{anonymous}");
+
+    // Another role: its own entry (a miss of the answer, then a hit of the view).
+    let (h, m) = (hits().await, misses().await);
+    let as_admin = data(app.graphql(Some(&admin()), DASHBOARD, json!({})).await);
+    assert_eq!(as_admin, first);
+    assert_eq!((hits().await, misses().await), (h + 1.0, m + 1.0));
+
+    // Views and live state together: never stored, so the repeat misses the answer (and is
+    // executed, its view a hit).
+    let mixed = r#"{ dashboard(fechaCorte: "2025-06-05") { total { cuentas } } etlStatus { activeRunId } }"#;
+    let first_mixed = data(app.graphql(Some(&viewer()), mixed, json!({})).await);
+    let (h, m) = (hits().await, misses().await);
+    let again_mixed = data(app.graphql(Some(&viewer()), mixed, json!({})).await);
+    assert_eq!(again_mixed, first_mixed);
+    assert_eq!((hits().await, misses().await), (h + 1.0, m + 1.0));
 }
 
 on_both_engines!(queries_are_answered_while_redis_is_down);
