@@ -14,7 +14,7 @@ use std::{sync::Arc, time::Duration};
 
 pub use in_process::InProcessCache;
 pub use redis_cache::RedisCache;
-pub use views::{CacheStats, ViewCache};
+pub use views::{CacheStats, ViewCache, entry_key};
 
 use crate::config::CacheConfig;
 

@@ -68,7 +68,17 @@ impl ViewCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        let base = key(view, args);
+        self.get_or_load_at(entry_key(view, args), load).await
+    }
+
+    /// [`Self::get_or_load`] for an entry named beforehand with [`entry_key`] (so that the
+    /// arguments it was named from need not outlive the load).
+    pub async fn get_or_load_at<T, E, F, Fut>(&self, base: String, load: F) -> Result<T, E>
+    where
+        T: Serialize + DeserializeOwned,
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
         let Some((generation, cached)) = self.available(self.cache.get_current(&base).await) else {
             return load().await;
         };
@@ -154,7 +164,7 @@ impl ViewCache {
 }
 
 /// The entry's name before its generation: the view and a digest of its normalised arguments.
-fn key(view: &str, args: &impl Serialize) -> String {
+pub fn entry_key(view: &str, args: &impl Serialize) -> String {
     let args = serde_json::to_vec(args).expect("view arguments serialise");
     let digest = Sha256::digest(&args);
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -102,13 +102,13 @@ pub async fn execute(
         .clone()
         .unwrap_or_else(|| "anonymous".into());
     let started = Instant::now();
-    let key = responses::key(&request, &caller, state.runs.pipeline().today());
-    let answer = match key {
-        Some(key) => {
+    let entry = responses::entry(&request, &caller, state.runs.pipeline().today());
+    let answer = match entry {
+        Some(entry) => {
             let schema = &state.schema;
             state
                 .views
-                .get_or_load(responses::ENTRY, &key, || async move {
+                .get_or_load_at(entry, || async move {
                     let views_only = responses::reads_views_only(&request);
                     responses::storable(schema.execute(request.data(caller)).await, views_only)
                 })

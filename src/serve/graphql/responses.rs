@@ -19,6 +19,7 @@ use serde::Serialize;
 use serde_json::value::RawValue;
 
 use super::Caller;
+use crate::cache::entry_key;
 
 /// The query fields whose answers depend on the marts (and `today`) only.
 const VIEW_FIELDS: &[&str] = &[
@@ -32,7 +33,7 @@ const VIEW_FIELDS: &[&str] = &[
 ];
 
 /// The view cache's name for stored answers.
-pub const ENTRY: &str = "response";
+const ENTRY: &str = "response";
 
 /// What an answer depends on besides the marts: the request itself, who may see it and the day
 /// defaults resolve to.
@@ -45,9 +46,9 @@ struct Key<'a> {
     variables: &'a async_graphql::Variables,
 }
 
-/// The cache key of `request`, or `None` when its answer is never stored: callers without a
-/// valid token (they get errors) and requests with protocol extensions.
-pub fn key(request: &Request, caller: &Caller, today: NaiveDate) -> Option<String> {
+/// The cache entry of `request`'s answer, or `None` when its answer is never stored: callers
+/// without a valid token (they get errors) and requests with protocol extensions.
+pub fn entry(request: &Request, caller: &Caller, today: NaiveDate) -> Option<String> {
     let role = match caller {
         Caller::Authenticated(claims) => claims.role.as_str(),
         Caller::Unchecked => "unchecked",
@@ -63,7 +64,7 @@ pub fn key(request: &Request, caller: &Caller, today: NaiveDate) -> Option<Strin
         operation: request.operation_name.as_deref(),
         variables: &request.variables,
     };
-    Some(serde_json::to_string(&key).expect("a request serialises"))
+    Some(entry_key(ENTRY, &key))
 }
 
 /// Whether the operation `request` runs selects views only (parsed here, on a miss only).
