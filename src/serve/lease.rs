@@ -100,33 +100,27 @@ pub async fn claim_slot<C: ConnectionTrait>(
     now: DateTime<Utc>,
     run_first: bool,
 ) -> Result<bool, DbErr> {
-    if !run_first {
-        let sql = "INSERT INTO pulso_scheduler (name, last_run_at, updated_at) \
-                   VALUES ($1, $2, $3) ON CONFLICT (name) DO NOTHING";
-        let first = db
-            .execute_raw(statement(
-                db,
-                sql,
-                vec![name.into(), slot.into(), now.into()],
-            ))
-            .await?;
-        if first.rows_affected() == 1 {
-            return Ok(false);
-        }
-    }
-    let sql = "INSERT INTO pulso_scheduler (name, last_run_at, updated_at) \
-               VALUES ($1, $2, $3) \
-               ON CONFLICT (name) DO UPDATE SET last_run_at = excluded.last_run_at, \
-               updated_at = excluded.updated_at \
-               WHERE pulso_scheduler.last_run_at IS NULL \
-               OR pulso_scheduler.last_run_at < excluded.last_run_at";
-    let claimed = db
-        .execute_raw(statement(
+    // Records `slot` for `name`; `on_conflict` says what happens when a slot is recorded.
+    let record = |on_conflict: &str| {
+        let sql = format!(
+            "INSERT INTO pulso_scheduler (name, last_run_at, updated_at) VALUES ($1, $2, $3) \
+             ON CONFLICT (name) {on_conflict}"
+        );
+        db.execute_raw(statement(
             db,
-            sql,
+            &sql,
             vec![name.into(), slot.into(), now.into()],
         ))
-        .await?;
+    };
+    if !run_first && record("DO NOTHING").await?.rows_affected() == 1 {
+        return Ok(false);
+    }
+    let claimed = record(
+        "DO UPDATE SET last_run_at = excluded.last_run_at, updated_at = excluded.updated_at \
+         WHERE pulso_scheduler.last_run_at IS NULL \
+         OR pulso_scheduler.last_run_at < excluded.last_run_at",
+    )
+    .await?;
     Ok(claimed.rows_affected() == 1)
 }
 

@@ -244,11 +244,7 @@ impl Metrics {
                 &service.relay_errors,
             ),
         ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
-                value.load(Ordering::Relaxed)
-            );
+            write_scalar(out, name, kind, help, value);
         }
         out.push_str("# HELP pulso_maintenance_runs_total Maintenance jobs by job and status.\n# TYPE pulso_maintenance_runs_total counter\n");
         for ((job, status), count) in service.maintenance.lock().expect("metrics lock").iter() {
@@ -301,10 +297,14 @@ impl Metrics {
             );
         }
         for (name, help, value) in [
-            ("pulso_cache_hits_total", "View cache hits.", &cache.hits),
+            (
+                "pulso_cache_hits_total",
+                "View cache hits (views and stored answers).",
+                &cache.hits,
+            ),
             (
                 "pulso_cache_misses_total",
-                "View cache misses.",
+                "View cache misses (views and stored answers).",
                 &cache.misses,
             ),
             (
@@ -328,11 +328,7 @@ impl Metrics {
                 &self.db_errors,
             ),
         ] {
-            let _ = writeln!(
-                out,
-                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}",
-                value.load(Ordering::Relaxed)
-            );
+            write_scalar(&mut out, name, "counter", help, value);
         }
         out.push_str("# HELP pulso_etl_rows_total Rows loaded per source table.\n# TYPE pulso_etl_rows_total counter\n");
         for (table, rows) in self.etl_rows.lock().expect("metrics lock").iter() {
@@ -357,6 +353,15 @@ impl Metrics {
 }
 
 /// Label values are client-chosen (operation names): escape what the format reserves.
+/// One unlabelled metric with its HELP and TYPE lines.
+fn write_scalar(out: &mut String, name: &str, kind: &str, help: &str, value: &AtomicU64) {
+    let _ = writeln!(
+        out,
+        "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {}",
+        value.load(Ordering::Relaxed)
+    );
+}
+
 fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")

@@ -87,7 +87,7 @@ pub async fn start_refresh(app: &TestApp) -> String {
 
 /// The tables whose end a progress stream showed: live (`table_finished`) or in a snapshot
 /// of the recorded state.
-pub fn tables_ended(events: &[Value]) -> std::collections::BTreeSet<&str> {
+fn tables_ended(events: &[Value]) -> std::collections::BTreeSet<&str> {
     events
         .iter()
         .filter(|e| {
@@ -98,6 +98,24 @@ pub fn tables_ended(events: &[Value]) -> std::collections::BTreeSet<&str> {
         })
         .map(|e| e["table"].as_str().unwrap())
         .collect()
+}
+
+/// The checks a complete progress stream of `run_id` passes: only its events, ending in a
+/// successful `run_finished`, every table's end seen (live or in a snapshot) and the dashboard
+/// mart's build announced. Returns the events' kinds for further checks.
+pub fn assert_whole_run<'a>(events: &'a [Value], run_id: &str) -> Vec<&'a str> {
+    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert!(events.iter().all(|e| e["runId"] == run_id));
+    assert_eq!(kinds.last(), Some(&"run_finished"), "{kinds:?}");
+    assert_eq!(events.last().unwrap()["status"], "success");
+    assert_eq!(tables_ended(events).len(), 9, "{kinds:?}");
+    assert!(
+        events
+            .iter()
+            .any(|e| e["kind"] == "stage_finished" && e["stage"] == "transform:dashboard_data"),
+        "{kinds:?}"
+    );
+    kinds
 }
 
 /// Waits until no run is active (the refresh started by the test has ended).

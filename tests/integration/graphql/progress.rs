@@ -5,7 +5,7 @@ use pulso::config::SecretUrl;
 use serde_json::{Value, json};
 
 use super::{
-    WsClient, admin, data, start_refresh, synthetic_app, tables_ended, viewer, wait_for_idle,
+    WsClient, admin, assert_whole_run, data, start_refresh, synthetic_app, viewer, wait_for_idle,
 };
 use crate::harness::{Engine, on_both_engines};
 
@@ -34,20 +34,9 @@ async fn a_refresh_streams_its_progress_from_start_to_finish(engine: Engine) {
         .subscribe("1", PROGRESS, json!({ "id": run_id }))
         .await;
     let events = collect(&mut client).await;
-    let kinds: Vec<&str> = events.iter().map(|e| e["kind"].as_str().unwrap()).collect();
-    assert!(events.iter().all(|e| e["runId"] == run_id.as_str()));
-    assert_eq!(kinds.last(), Some(&"run_finished"), "{kinds:?}");
-    assert_eq!(events.last().unwrap()["status"], "success");
     // Subscribing right after the start, the client may first get part of the run as a
     // snapshot; either way every table's end is seen, live or recorded.
-    let ended = tables_ended(&events);
-    assert_eq!(ended.len(), 9, "{kinds:?}");
-    assert!(
-        events
-            .iter()
-            .any(|e| e["kind"] == "stage_finished" && e["stage"] == "transform:dashboard_data"),
-        "{kinds:?}"
-    );
+    assert_whole_run(&events, &run_id);
 
     // A subscriber arriving after the end gets the recorded run and its end.
     let mut late = WsClient::connect(&app, "graphql-transport-ws", Some(&viewer())).await;
