@@ -58,7 +58,7 @@ impl ViewCache {
 
     /// The cached value of `view(args)`, or `load()`'s, stored for the next caller.
     pub async fn get_or_load<T, E, F, Fut>(
-        &self,
+        self: &Arc<Self>,
         view: &str,
         args: &impl Serialize,
         load: F,
@@ -73,7 +73,16 @@ impl ViewCache {
 
     /// [`Self::get_or_load`] for an entry named beforehand with [`entry_key`] (so that the
     /// arguments it was named from need not outlive the load).
-    pub async fn get_or_load_at<T, E, F, Fut>(&self, base: String, load: F) -> Result<T, E>
+    ///
+    /// A loaded value is written to the cache behind the answer, not before it: the caller
+    /// does not wait for the write's round trip. Until the write has landed, the entry's
+    /// flight keeps the value, so callers in between are answered from it rather than loading
+    /// again.
+    pub async fn get_or_load_at<T, E, F, Fut>(
+        self: &Arc<Self>,
+        base: String,
+        load: F,
+    ) -> Result<T, E>
     where
         T: Serialize + DeserializeOwned,
         F: FnOnce() -> Fut,
@@ -93,39 +102,57 @@ impl ViewCache {
                 Err(error) => tracing::debug!(%error, key, "unreadable cache entry"),
             }
         }
-        self.stats.misses.fetch_add(1, Ordering::Relaxed);
 
         let flight = {
             let mut flights = self.flights.lock().expect("flights lock");
             Arc::clone(flights.entry(key.clone()).or_default())
         };
+        if let Some(bytes) = flight.get() {
+            // Loaded a moment ago; its write to the cache is still under way.
+            self.stats.hits.fetch_add(1, Ordering::Relaxed);
+            return Ok(read_own(bytes));
+        }
+        self.stats.misses.fetch_add(1, Ordering::Relaxed);
         // The caller that runs the load keeps its value; the others read the flight's bytes.
         let mut own = None;
-        let (own_slot, entry) = (&mut own, &key);
+        let own_slot = &mut own;
         let loaded = flight
             .get_or_try_init(move || async move {
                 self.stats.loads.fetch_add(1, Ordering::Relaxed);
                 let value = load().await?;
                 let bytes = serde_json::to_vec(&value).expect("view results serialise");
-                self.available(self.cache.set(entry, &bytes, self.ttl).await);
                 *own_slot = Some(value);
                 Ok(Arc::new(bytes))
             })
             .await
             .cloned();
-        {
-            let mut flights = self.flights.lock().expect("flights lock");
-            if flights.get(&key).is_some_and(|f| Arc::ptr_eq(f, &flight)) {
-                flights.remove(&key);
+        let bytes = match loaded {
+            Ok(bytes) => bytes,
+            Err(error) => {
+                // Nothing to write: the next caller loads again.
+                self.land(&key, &flight);
+                return Err(error);
             }
-        }
-        let bytes = loaded?;
+        };
         match own {
-            Some(value) => Ok(value),
-            None => {
-                Ok(serde_json::from_slice(&bytes)
-                    .expect("a value this process serialised reads back"))
+            Some(value) => {
+                let cache = Arc::clone(self);
+                tokio::spawn(async move {
+                    cache.available(cache.cache.set(&key, &bytes, cache.ttl).await);
+                    cache.land(&key, &flight);
+                });
+                Ok(value)
             }
+            None => Ok(read_own(&bytes)),
+        }
+    }
+
+    /// Forgets `key`'s flight once its value is in the cache (or could not be loaded), unless a
+    /// newer flight has replaced it.
+    fn land(&self, key: &str, flight: &Flight) {
+        let mut flights = self.flights.lock().expect("flights lock");
+        if flights.get(key).is_some_and(|f| Arc::ptr_eq(f, flight)) {
+            flights.remove(key);
         }
     }
 
@@ -163,6 +190,11 @@ impl ViewCache {
     }
 }
 
+/// A value this process serialised, read back.
+fn read_own<T: DeserializeOwned>(bytes: &[u8]) -> T {
+    serde_json::from_slice(bytes).expect("a value this process serialised reads back")
+}
+
 /// The entry's name before its generation: the view and a digest of its normalised arguments.
 pub fn entry_key(view: &str, args: &impl Serialize) -> String {
     let args = serde_json::to_vec(args).expect("view arguments serialise");
@@ -176,13 +208,16 @@ mod tests {
     use super::*;
     use crate::cache::InProcessCache;
 
-    fn cache() -> ViewCache {
-        ViewCache::new(Arc::new(InProcessCache::default()), Duration::from_secs(60))
+    fn cache() -> Arc<ViewCache> {
+        Arc::new(ViewCache::new(
+            Arc::new(InProcessCache::default()),
+            Duration::from_secs(60),
+        ))
     }
 
     #[tokio::test]
     async fn concurrent_misses_of_one_key_load_once() {
-        let cache = Arc::new(cache());
+        let cache = cache();
         let calls = Arc::new(AtomicU64::new(0));
         let tasks: Vec<_> = (0..16)
             .map(|_| {
@@ -202,6 +237,77 @@ mod tests {
             assert_eq!(task.await.unwrap(), Ok(42));
         }
         assert_eq!(calls.load(Ordering::SeqCst), 1);
+    }
+
+    /// The in-process cache, with writes held until the test lets them through.
+    struct HeldWrites {
+        store: InProcessCache,
+        gate: tokio::sync::Semaphore,
+    }
+
+    #[async_trait::async_trait]
+    impl Cache for HeldWrites {
+        fn kind(&self) -> &'static str {
+            "held"
+        }
+        async fn ping(&self) -> Result<(), CacheError> {
+            Ok(())
+        }
+        async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
+            self.store.get_current(key).await
+        }
+        async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+            self.gate.acquire().await.expect("open gate").forget();
+            self.store.set(key, value, ttl).await
+        }
+        async fn bump_generation(&self) -> Result<u64, CacheError> {
+            self.store.bump_generation().await
+        }
+    }
+
+    #[tokio::test]
+    async fn an_answer_does_not_wait_for_its_write_and_is_not_loaded_twice_meanwhile() {
+        let backend = Arc::new(HeldWrites {
+            store: InProcessCache::default(),
+            gate: tokio::sync::Semaphore::new(0),
+        });
+        let cache = Arc::new(ViewCache::new(backend.clone(), Duration::from_secs(60)));
+        let load = |n: u32| move || async move { Ok::<_, ()>(n) };
+
+        // Held writes would hold the answer too if it waited for its write.
+        let first =
+            tokio::time::timeout(Duration::from_secs(5), cache.get_or_load("v", &1, load(1)));
+        assert_eq!(first.await, Ok(Ok(1)), "answered before the write");
+        let key = entry_key("v", &1);
+        assert_eq!(
+            backend.get_current(&key).await.unwrap(),
+            (0, None),
+            "not written yet"
+        );
+        assert_eq!(
+            cache.get_or_load("v", &1, load(2)).await,
+            Ok(1),
+            "from the flight"
+        );
+
+        backend.gate.add_permits(1);
+        while !cache.flights.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        assert!(
+            backend.get_current(&key).await.unwrap().1.is_some(),
+            "written"
+        );
+        assert_eq!(
+            cache.get_or_load("v", &1, load(3)).await,
+            Ok(1),
+            "from the cache"
+        );
+        let stats = &cache.stats;
+        assert_eq!(
+            [&stats.loads, &stats.misses, &stats.hits].map(|c| c.load(Ordering::SeqCst)),
+            [1, 1, 2]
+        );
     }
 
     #[tokio::test]
