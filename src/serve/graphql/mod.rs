@@ -109,7 +109,8 @@ pub async fn execute(
             state
                 .views
                 .get_or_load_at(entry, || async move {
-                    let views_only = responses::reads_views_only(&request);
+                    let mut request = request;
+                    let views_only = responses::reads_views_only(&mut request);
                     responses::storable(schema.execute(request.data(caller)).await, views_only)
                 })
                 .await

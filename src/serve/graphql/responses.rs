@@ -9,10 +9,7 @@
 
 use async_graphql::{
     Request, Response,
-    parser::{
-        parse_query,
-        types::{DocumentOperations, OperationType, Selection},
-    },
+    parser::types::{DocumentOperations, OperationType, Selection},
 };
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -67,12 +64,14 @@ pub fn entry(request: &Request, caller: &Caller, today: NaiveDate) -> Option<Str
     Some(entry_key(ENTRY, &key))
 }
 
-/// Whether the operation `request` runs selects views only (parsed here, on a miss only).
-pub fn reads_views_only(request: &Request) -> bool {
-    let Ok(document) = parse_query(&request.query) else {
+/// Whether the operation `request` runs selects views only (on a miss only). The parsed query
+/// stays in the request, so executing it does not parse it again.
+pub fn reads_views_only(request: &mut Request) -> bool {
+    let name = request.operation_name.clone();
+    let Ok(document) = request.parsed_query() else {
         return false;
     };
-    let operation = match (&document.operations, request.operation_name.as_deref()) {
+    let operation = match (&document.operations, name.as_deref()) {
         (DocumentOperations::Single(operation), _) => operation,
         (DocumentOperations::Multiple(operations), Some(name)) => match operations.get(name) {
             Some(operation) => operation,
@@ -106,7 +105,7 @@ mod tests {
     fn views_only(query: &str, operation: Option<&str>) -> bool {
         let mut request = Request::new(query);
         request.operation_name = operation.map(Into::into);
-        reads_views_only(&request)
+        reads_views_only(&mut request)
     }
 
     #[test]
