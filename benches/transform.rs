@@ -120,13 +120,17 @@ async fn full_build(db: &BenchDb, today: NaiveDate) -> f64 {
         .await
         .unwrap();
     let seconds = started.elapsed().as_secs_f64();
-    for step in &steps {
+    print_steps(&steps);
+    seconds
+}
+
+fn print_steps(steps: &[transform::StepReport]) {
+    for step in steps {
         eprintln!(
             "    {:<28} {:>9} rows {:>7.2} s",
             step.step, step.rows, step.seconds
         );
     }
-    seconds
 }
 
 #[tokio::main]
@@ -155,6 +159,7 @@ async fn main() {
     let report = load(&pipeline(&quarter, source(accounts, days + 1)), false).await;
     let run_seconds = started.elapsed().as_secs_f64();
     let incremental: f64 = report.transform.iter().map(|s| s.seconds).sum();
+    print_steps(&report.transform);
     quarter.drop().await;
 
     println!(
