@@ -39,6 +39,19 @@ impl Dialect {
         }
     }
 
+    /// Refreshes the planner's statistics of `tables` after a bulk change, so the statements
+    /// that read them next are planned for the rows now there: a build's steps read tables that
+    /// the steps before them (or the load) have just filled, long before autovacuum analyses
+    /// them. Without it, a month's assignment_data chose a nested loop over 25,000 accounts
+    /// (3.4 s instead of 0.3 s) and dashboard_data took 2.4× longer. PostgreSQL only; SQLite
+    /// plans without statistics.
+    pub fn analyze(self, tables: &[&str]) -> Option<String> {
+        match self {
+            Self::Postgres => Some(format!("ANALYZE {}", tables.join(", "))),
+            Self::Sqlite => None,
+        }
+    }
+
     /// A DATE literal.
     pub fn date(self, d: NaiveDate) -> String {
         match self {

@@ -4,7 +4,9 @@
 //! Order (§7.6): calendar → campaign accounts → gestiones → fan-out → payments → account daily
 //! state → marts. Each step deletes the rows of the scope and inserts the new ones in one
 //! transaction, so a failure leaves the previously published rows intact and a rebuild is
-//! idempotent. Each step is one SQL text; engine differences live in [`dialect`].
+//! idempotent. Each step is one SQL text; engine differences live in [`dialect`]. On PostgreSQL the
+//! raw tables are analysed before the first step and each step's table after it, so every step is
+//! planned for the rows the load and the steps before it have just written.
 //!
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
@@ -31,6 +33,8 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
+
+use crate::tables;
 
 use self::{
     campaigns::{camp_cte, strip_txt},
@@ -86,6 +90,8 @@ pub async fn build(
         to: scope.to,
         days: None,
     };
+    let raw: Vec<&str> = tables::ALL.iter().map(|table| table.raw_table).collect();
+    analyze(db, &raw).await?;
     let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
     ctx.days = gestion_days(db, &ctx).await?;
     let steps: [(StepBuilder, Option<&changes::Probe>); 11] = [
@@ -148,6 +154,7 @@ async fn run(
         None => None,
     };
     txn.commit().await?;
+    analyze(db, &[step.name]).await?;
     let report = StepReport {
         step: step.name,
         rows: inserted.rows_affected(),
@@ -160,6 +167,16 @@ async fn run(
         "transform step"
     );
     Ok((report, changed))
+}
+
+/// Brings the planner's statistics of `tables` up to date (see [`Dialect::analyze`]).
+async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> Result<(), DbErr> {
+    if let Some(sql) = Dialect::of(db.get_database_backend()).analyze(tables) {
+        db.execute_unprepared(&sql)
+            .await
+            .map_err(|e| DbErr::Custom(format!("analyze {}: {e}", tables.join(", "))))?;
+    }
+    Ok(())
 }
 
 fn context_error(step: &str, phase: &str, e: DbErr) -> DbErr {
