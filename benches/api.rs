@@ -120,12 +120,10 @@ async fn run(args: &Args, db: &BenchDb, redis_url: &str, namespace: &str) -> Res
         .await
         .map_err(|e| e.to_string())?;
     let address = app.local_addr().to_string();
-    let url = format!("http://{address}/graphql");
     tokio::spawn(app.run_until(std::future::pending()));
     let tokens = Tokens::new(SECRET.as_bytes());
     let client = Client {
         http: reqwest::Client::new(),
-        url,
         address,
         viewer: tokens.mint("bench", Role::Viewer, chrono::Duration::hours(1)),
         admin: tokens.mint("bench", Role::Admin, chrono::Duration::hours(1)),
@@ -251,7 +249,6 @@ async fn run(args: &Args, db: &BenchDb, redis_url: &str, namespace: &str) -> Res
 
 struct Client {
     http: reqwest::Client,
-    url: String,
     address: String,
     viewer: String,
     admin: String,
@@ -262,7 +259,7 @@ impl Client {
     async fn raw_body(&self, token: &str, query: &str) -> Result<Vec<u8>, String> {
         let response = self
             .http
-            .post(&self.url)
+            .post(format!("http://{}/graphql", self.address))
             .bearer_auth(token)
             .json(&json!({ "query": query }))
             .send()
