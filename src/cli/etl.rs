@@ -229,6 +229,10 @@ fn print_report(report: &RunReport) {
             step.step, step.rows, step.seconds
         );
     }
+    if !report.transform.is_empty() {
+        // Steps overlap on PostgreSQL, so the stage takes less than their sum.
+        println!("transform stage {:.2} s", report.transform_seconds);
+    }
     println!(
         "run {} {} in {:.1} s",
         report.run_id,

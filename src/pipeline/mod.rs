@@ -23,7 +23,7 @@ pub use plan::{Mode, Requested};
 pub use progress::{ProgressBus, ProgressEvent};
 pub use table_load::TableStatus;
 
-use self::bookkeeping::Counts;
+use self::{bookkeeping::Counts, transform_stage::TransformReport};
 use crate::{
     config::EtlConfig,
     source::{ReadRange, Source},
@@ -114,6 +114,8 @@ pub struct RunReport {
     pub tables: Vec<TableReport>,
     /// The aux and mart steps rebuilt after the raw loads.
     pub transform: Vec<StepReport>,
+    /// The transform stage's wall time (its steps overlap on PostgreSQL).
+    pub transform_seconds: f64,
     pub duration_seconds: f64,
 }
 
@@ -215,11 +217,11 @@ impl Pipeline {
             .filter(|(_, report)| report.status == TableStatus::Success)
             .map(|(table, _)| *table)
             .collect();
-        let mut transform = Vec::new();
+        let mut transform = TransformReport::default();
         if !request.raw_only && !cancelled && status != RunStatus::Failed {
             let execution_type = request.execution_type.as_str();
             match transform_stage::run(self, run_id, execution_type, None, &loaded).await {
-                Ok(steps) => transform = steps,
+                Ok(report) => transform = report,
                 Err(error) => {
                     // The marts keep their previous rows: each step replaces its rows in one
                     // transaction, and the failed one rolled back.
@@ -247,8 +249,8 @@ impl Pipeline {
         let outcome =
             transform_stage::run(self, run_id, execution_type.as_str(), Some(scope), &[]).await;
         let (status, transform, error) = match outcome {
-            Ok(steps) => (RunStatus::Success, steps, None),
-            Err(error) => (RunStatus::Failed, Vec::new(), Some(error)),
+            Ok(transform) => (RunStatus::Success, transform, None),
+            Err(error) => (RunStatus::Failed, TransformReport::default(), Some(error)),
         };
         self.end(run_id, started, status, error, Vec::new(), transform)
             .await
@@ -276,7 +278,7 @@ impl Pipeline {
         status: RunStatus,
         error: Option<String>,
         tables: Vec<TableReport>,
-        transform: Vec<StepReport>,
+        transform: TransformReport,
     ) -> Result<RunReport, DbErr> {
         bookkeeping::finish_run(&self.db, run_id, status.as_str(), started, error).await?;
         let duration_seconds = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
@@ -289,7 +291,8 @@ impl Pipeline {
             run_id,
             status,
             tables,
-            transform,
+            transform: transform.steps,
+            transform_seconds: transform.seconds,
             duration_seconds,
         })
     }

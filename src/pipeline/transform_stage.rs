@@ -1,6 +1,8 @@
 //! After the raw loads, the aux layer and the marts the run touched are rebuilt (DOMAIN §7.6),
 //! with an execution-log row and a progress event per step.
 
+use std::time::Instant;
+
 use chrono::{DateTime, Duration, Utc};
 use uuid::Uuid;
 
@@ -46,7 +48,8 @@ pub async fn run(
     execution_type: &str,
     scope: Option<Scope>,
     loaded: &[&'static TableSpec],
-) -> Result<Vec<StepReport>, String> {
+) -> Result<TransformReport, String> {
+    let started = Instant::now();
     let today = pipeline.source.today();
     let scope = match scope {
         Some(scope) => scope,
@@ -84,7 +87,10 @@ pub async fn run(
                     duration_seconds: step.seconds,
                 });
             }
-            Ok(steps)
+            Ok(TransformReport {
+                steps,
+                seconds: started.elapsed().as_secs_f64(),
+            })
         }
         Err(error) => {
             let message = error.to_string();
@@ -119,6 +125,13 @@ fn pipeline_of(step: &str) -> &'static str {
     } else {
         bookkeeping::MART_PIPELINE
     }
+}
+
+/// What a transform stage rebuilt, and its wall time.
+#[derive(Debug, Default)]
+pub struct TransformReport {
+    pub steps: Vec<StepReport>,
+    pub seconds: f64,
 }
 
 /// When a step finished, give or take: reports carry durations, the log wants instants.

@@ -5,6 +5,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dialect::{Dialect, and_all, quote};
 
+#[derive(Clone)]
 pub struct Ctx {
     pub d: Dialect,
     pub today: NaiveDate,

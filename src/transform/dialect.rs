@@ -39,6 +39,16 @@ impl Dialect {
         }
     }
 
+    /// How many independent build steps run at once. PostgreSQL runs an `INSERT … SELECT` in
+    /// one backend process (it plans no parallel workers for a statement that writes), so two
+    /// steps on two connections keep two cores busy; SQLite has a single writer.
+    pub fn concurrent_steps(self) -> usize {
+        match self {
+            Self::Postgres => 2,
+            Self::Sqlite => 1,
+        }
+    }
+
     /// Refreshes the planner's statistics of `tables` after a bulk change, so the statements
     /// that read them next are planned for the rows now there: a build's steps read tables that
     /// the steps before them (or the load) have just filled, long before autovacuum analyses

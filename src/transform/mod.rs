@@ -33,6 +33,7 @@ use std::time::Instant;
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
+use tokio::task::JoinSet;
 
 use crate::tables;
 
@@ -75,7 +76,28 @@ pub(crate) struct Step {
 /// Renders one step's SQL for a context.
 type StepBuilder = fn(&Ctx) -> Step;
 
+/// The steps after the business-day calendar, in the order a one-connection build runs them
+/// (DOMAIN §7.6), each with the probe that widens the build when its campaign-wide rows change.
+const STEPS: [(StepBuilder, Option<&changes::Probe>); 11] = [
+    (calendar::campana_dia, None),
+    (accounts::cuenta_campana, Some(&changes::CUENTA_CAMPANA)),
+    (gestiones::gestiones, None),
+    (gestiones::gestion_cuenta, None),
+    (payments::pagos, Some(&changes::PAGOS)),
+    (debt::cuenta_estado_diario, None),
+    (marts::dashboard::dashboard, None),
+    (marts::evolution::evolution, None),
+    (marts::assignment::assignment, None),
+    (marts::operation::operation, None),
+    (marts::productivity::productivity, None),
+];
+
 /// Rebuilds the aux layer and the marts for `scope` as of Lima date `today`.
+///
+/// Up to [`Dialect::concurrent_steps`] steps run at once, each on its own connection. A step
+/// starts once every earlier step it waits for (see [`waits_for`]) has committed, and it is
+/// rendered only then, so it sees any widening those steps caused: the rows it builds are the
+/// ones the one-connection order would build. Reports come back in that order.
 pub async fn build(
     db: &DatabaseConnection,
     scope: &Scope,
@@ -94,33 +116,90 @@ pub async fn build(
     analyze(db, &raw).await?;
     let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
     ctx.days = gestion_days(db, &ctx).await?;
-    let steps: [(StepBuilder, Option<&changes::Probe>); 11] = [
-        (calendar::campana_dia, None),
-        (accounts::cuenta_campana, Some(&changes::CUENTA_CAMPANA)),
-        (gestiones::gestiones, None),
-        (gestiones::gestion_cuenta, None),
-        (payments::pagos, Some(&changes::PAGOS)),
-        (debt::cuenta_estado_diario, None),
-        (marts::dashboard::dashboard, None),
-        (marts::evolution::evolution, None),
-        (marts::assignment::assignment, None),
-        (marts::operation::operation, None),
-        (marts::productivity::productivity, None),
-    ];
-    for (step, probe) in steps {
-        // Without a `from` every day is rebuilt anyway: nothing to widen.
-        let probe = probe.filter(|_| ctx.from.is_some());
-        let (report, changed) = run(db, step(&ctx), probe.map(|p| (p, &ctx))).await?;
-        if let (Some(changed), Some(from)) = (changed, ctx.from)
-            && changed < from
-        {
-            tracing::info!(step = report.step, %changed, "rebuild widened to an earlier day");
-            ctx.from = Some(changed);
-            ctx.days = gestion_days(db, &ctx).await?;
+
+    let waits = waits_for(&ctx);
+    let mut started = [false; STEPS.len()];
+    let mut finished: [Option<StepReport>; STEPS.len()] = Default::default();
+    let mut running = JoinSet::new();
+    let mut failure = None;
+    loop {
+        // After a failure nothing new starts; the steps in flight finish (or roll back) first.
+        while failure.is_none() && running.len() < ctx.d.concurrent_steps() {
+            let ready = (0..STEPS.len()).find(|&i| {
+                !started[i] && waits[i].iter().all(|&before| finished[before].is_some())
+            });
+            let Some(index) = ready else { break };
+            started[index] = true;
+            let (builder, probe) = STEPS[index];
+            // Without a `from` every day is rebuilt anyway: nothing to widen.
+            let probe = probe.filter(|_| ctx.from.is_some());
+            let (db, step, probe_ctx) = (db.clone(), builder(&ctx), ctx.clone());
+            running.spawn(async move {
+                let outcome = run(&db, step, probe.map(|p| (p, &probe_ctx))).await;
+                (index, outcome)
+            });
         }
-        reports.push(report);
+        let Some(joined) = running.join_next().await else {
+            break;
+        };
+        let (index, outcome) =
+            joined.map_err(|e| DbErr::Custom(format!("a transform step did not finish: {e}")))?;
+        match outcome {
+            Ok((report, changed)) => {
+                if let (Some(changed), Some(from)) = (changed, ctx.from)
+                    && changed < from
+                {
+                    tracing::info!(step = report.step, %changed, "rebuild widened to an earlier day");
+                    ctx.from = Some(changed);
+                    ctx.days = gestion_days(db, &ctx).await?;
+                }
+                finished[index] = Some(report);
+            }
+            Err(error) => {
+                failure.get_or_insert(error);
+            }
+        }
     }
+    if let Some(error) = failure {
+        return Err(error);
+    }
+    reports.extend(finished.into_iter().flatten());
     Ok(reports)
+}
+
+/// For each of [`STEPS`], the earlier steps it must wait for: those whose table its SQL (or its
+/// probe's) reads, and every step with a probe, since a probe may widen the scope the later
+/// steps render.
+fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
+    let steps: Vec<Step> = STEPS.iter().map(|(builder, _)| builder(ctx)).collect();
+    steps
+        .iter()
+        .zip(STEPS)
+        .enumerate()
+        .map(|(index, (step, (_, probe)))| {
+            let reads = [
+                step.delete.as_str(),
+                &step.insert,
+                probe.map_or("", |p| p.day),
+            ];
+            (0..index)
+                .filter(|&before| {
+                    STEPS[before].1.is_some()
+                        || reads.iter().any(|sql| names_table(sql, steps[before].name))
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// `sql` names `table` as a whole word (aux_gestiones is not named by aux_gestiones_x).
+fn names_table(sql: &str, table: &str) -> bool {
+    let is_word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    sql.match_indices(table).any(|(at, _)| {
+        let before = sql[..at].chars().next_back();
+        let after = sql[at + table.len()..].chars().next();
+        !before.is_some_and(is_word) && !after.is_some_and(is_word)
+    })
 }
 
 /// Runs one step in its own transaction; with a probe, also returns the earliest day its
@@ -314,4 +393,67 @@ pub async fn affected_scope(
         from: Some(from),
         to: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_step_waits_for_the_tables_it_reads_and_for_every_probe_before_it() {
+        let ctx = Ctx {
+            d: Dialect::Postgres,
+            today: NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+            now: Utc::now(),
+            campaigns: Some(vec!["CAMP_A".into()]),
+            from: NaiveDate::from_ymd_opt(2025, 6, 10),
+            to: None,
+            days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
+        };
+        let names: Vec<&str> = STEPS.iter().map(|(build, _)| build(&ctx).name).collect();
+        let waits: Vec<(&str, Vec<&str>)> = waits_for(&ctx)
+            .into_iter()
+            .enumerate()
+            .map(|(step, before)| (names[step], before.into_iter().map(|b| names[b]).collect()))
+            .collect();
+        let (dia, cuenta, gestiones, gestion_cuenta, pagos, estado) = (
+            "aux_campana_dia",
+            "aux_cuenta_campana",
+            "aux_gestiones",
+            "aux_gestion_cuenta",
+            "aux_pagos",
+            "aux_cuenta_estado_diario",
+        );
+        assert_eq!(
+            waits,
+            vec![
+                (dia, vec![]),
+                // Its probe dates a changed account by the campaign's first day.
+                (cuenta, vec![dia]),
+                (gestiones, vec![cuenta]),
+                (gestion_cuenta, vec![cuenta, gestiones]),
+                (pagos, vec![cuenta]),
+                (estado, vec![dia, cuenta, pagos]),
+                (
+                    "dashboard_data",
+                    vec![dia, cuenta, gestion_cuenta, pagos, estado]
+                ),
+                ("evolution_data", vec![dia, cuenta, pagos, "dashboard_data"]),
+                ("assignment_data", vec![cuenta, pagos, estado]),
+                ("operation_data", vec![cuenta, gestiones, pagos]),
+                (
+                    "productivity_data",
+                    vec![cuenta, gestiones, gestion_cuenta, pagos]
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_table_is_named_only_as_a_whole_word() {
+        assert!(names_table("SELECT * FROM aux_pagos p", "aux_pagos"));
+        assert!(names_table("JOIN aux_pagos\n", "aux_pagos"));
+        assert!(!names_table("FROM aux_pagos_previos", "aux_pagos"));
+        assert!(!names_table("FROM raw_aux_pagos", "aux_pagos"));
+    }
 }
