@@ -312,8 +312,10 @@ fn date_column(
 /// live in campaign-wide aux tables whose changes widen the build as it runs (see `changes`).
 /// Campaigns named by touched calendario or asignaciones rows are included directly too: their
 /// shape (window, accounts) changed, so `from` reaches back to the first of their aperturas and
-/// their whole windows are rebuilt. Nothing touched: `from` is today (open campaigns still gain
-/// today's row); `to` stays open.
+/// their whole windows are rebuilt. A touched homologation or ejecutivos row (a new mapping, a
+/// renamed agent) rebuilds the open campaigns' whole windows the same way (§7.6); older history
+/// keeps its classification until a rebuild asks for it. Nothing touched: `from` is today (open
+/// campaigns still gain today's row); `to` stays open.
 pub async fn affected_scope(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
@@ -364,6 +366,11 @@ pub async fn affected_scope(
         "WITH {camp}, reshaped AS (
             SELECT archivo FROM raw_calendario WHERE {t}
             UNION SELECT {stripped} FROM raw_asignaciones WHERE {t}
+            UNION SELECT archivo FROM camp WHERE fecha_cierre IS NULL AND EXISTS (
+                SELECT 1 FROM raw_homologacion_voicebot WHERE {t}
+                UNION ALL SELECT 1 FROM raw_homologacion_mibotair WHERE {t}
+                UNION ALL SELECT 1 FROM raw_ejecutivos WHERE {t}
+            )
          )
          SELECT archivo, {apertura} AS apertura,
             CASE WHEN archivo IN (SELECT archivo FROM reshaped) THEN 1 ELSE 0 END AS reshaped

@@ -212,6 +212,63 @@ async fn a_day_loaded_without_transforming_is_rebuilt_by_the_next_run(engine: En
     assert_eq!(all_marts(&conn).await, incremental);
 }
 
+on_both_engines!(a_homologation_change_rebuilds_the_open_campaigns_whole_windows);
+
+/// DOMAIN §7.6: a homologation (or ejecutivos) change rebuilds the open campaigns over their
+/// whole windows, not only the days whose fact rows changed. A mart row of an early day is
+/// tampered with to see whether it was rebuilt.
+async fn a_homologation_change_rebuilds_the_open_campaigns_whole_windows(engine: Engine) {
+    let (db, conn) = migrated_db(engine).await;
+    let pipeline = pipeline(&db, &conn, synthetic(300, evening(12)), etl_config());
+    let run = || async {
+        let report = pipeline.run(forced()).await.unwrap();
+        assert_eq!(report.status, RunStatus::Success, "{report:#?}");
+    };
+    run().await;
+    let early = "fecha_foto = '2025-06-05'";
+    let built = deuda_asig(&conn, early).await;
+    assert!(built > 0.0, "the open campaigns have rows on the early day");
+    execute(
+        &conn,
+        &format!("UPDATE dashboard_data SET deuda_asig = deuda_asig + 1000 WHERE {early}"),
+    )
+    .await;
+    let tampered = deuda_asig(&conn, early).await;
+
+    // Nothing changed at the source: the early day is not rebuilt.
+    run().await;
+    assert_eq!(deuda_asig(&conn, early).await, tampered);
+
+    // The raw copy of one mapping differs from the source, so the next load rewrites it, as it
+    // would a mapping corrected at the source.
+    execute(
+        &conn,
+        "UPDATE raw_homologacion_voicebot SET peso_homologado = peso_homologado + 1 \
+         WHERE bot_management = (SELECT MIN(bot_management) FROM raw_homologacion_voicebot)",
+    )
+    .await;
+    run().await;
+    assert!(
+        (deuda_asig(&conn, early).await - built).abs() < 1e-6,
+        "the early day of the open campaigns was rebuilt"
+    );
+}
+
+async fn execute(conn: &DatabaseConnection, sql: &str) {
+    conn.execute_unprepared(sql).await.unwrap();
+}
+
+async fn deuda_asig(conn: &DatabaseConnection, filter: &str) -> f64 {
+    let sql = format!(
+        "SELECT CAST(SUM(deuda_asig) AS DOUBLE PRECISION) AS total FROM dashboard_data WHERE {filter}"
+    );
+    let statement = Statement::from_string(conn.get_database_backend(), sql);
+    let row = conn.query_one_raw(statement).await.unwrap().unwrap();
+    row.try_get::<Option<f64>>("", "total")
+        .unwrap()
+        .unwrap_or(0.0)
+}
+
 async fn all_marts(conn: &DatabaseConnection) -> [MartRows; 5] {
     [
         mart_rows::<mart::dashboard_data::Entity>(conn).await,
