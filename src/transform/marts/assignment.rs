@@ -48,8 +48,11 @@ FROM (
         SUM(COALESCE(e.monto_saldo_actual, 0)) AS deuda_actual
     FROM cs c
     JOIN aux_cuenta_campana a ON a.archivo = c.archivo
-    LEFT JOIN aux_cuenta_estado_diario e ON e.archivo_campana = a.archivo
-        AND e.fecha_proceso = c.hasta AND e.cuenta = a.cuenta
+    -- The state row's whole key, so each account is one primary-key lookup: with the account
+    -- alone, a quarter's build scanned every state row of the campaign's day per account.
+    LEFT JOIN aux_cuenta_estado_diario e ON e.fecha_proceso = c.hasta
+        AND e.archivo_campana = a.archivo AND e.cod_luna = a.cod_luna AND e.cuenta = a.cuenta
+        AND e.servicio = a.servicio
     GROUP BY c.periodo, c.archivo, c.cartera, a.servicio, a.fecha_vencimiento, c.hasta
 ) r",
             deuda_asig = d.round2("deuda_asig"),
