@@ -45,13 +45,15 @@ fn start() -> NaiveDate {
     NaiveDate::from_ymd_opt(START.0, START.1, START.2).unwrap()
 }
 
-/// `days` of synthetic data, seen in the evening of the last one.
-fn source(accounts: u32, days: u32) -> Arc<dyn Source> {
+/// A synthetic data set of `months`, seen in the evening of its `days`-th day. Keep `months`
+/// fixed while `days` advances: a profile with more months is another data set, not a later
+/// view of the same one.
+fn source(accounts: u32, months: u32, days: u32) -> Arc<dyn Source> {
     let last = start() + Duration::days(i64::from(days) - 1);
     let profile = SyntheticProfile {
         seed: 3,
         start: start(),
-        months: days.div_ceil(30),
+        months,
         accounts_per_month: accounts,
         ..SyntheticProfile::default()
     };
@@ -140,7 +142,7 @@ async fn main() {
 
     eprintln!("1. one month, {accounts} accounts: loading the raw layer…");
     let month = BenchDb::create().await;
-    let month_source = source(accounts, 30);
+    let month_source = source(accounts, 1, 30);
     load(&pipeline(&month, Arc::clone(&month_source)), true).await;
     let gestiones = count(&month, "raw_voicebot_gestiones").await
         + count(&month, "raw_mibotair_gestiones").await;
@@ -155,13 +157,15 @@ async fn main() {
 
     eprintln!("2. {days} days, {accounts} accounts a month: loading and building…");
     let quarter = BenchDb::create().await;
-    let quarter_source = source(accounts, days);
+    // Months enough for the day that arrives after the data set.
+    let months = (days + 1).div_ceil(30);
+    let quarter_source = source(accounts, months, days);
     load(&pipeline(&quarter, Arc::clone(&quarter_source)), false).await;
     eprintln!("  full rebuild (the baseline):");
     let full_seconds = full_build(&quarter, quarter_source.today()).await;
     eprintln!("  one more day arrives; incremental run:");
     let started = Instant::now();
-    let report = load(&pipeline(&quarter, source(accounts, days + 1)), false).await;
+    let report = load(&pipeline(&quarter, source(accounts, months, days + 1)), false).await;
     let run_seconds = started.elapsed().as_secs_f64();
     let incremental = report.transform_seconds;
     print_steps(&report.transform);
