@@ -142,21 +142,21 @@ pub async fn build(
         let Some(joined) = running.join_next().await else {
             break;
         };
-        let (index, outcome) =
-            joined.map_err(|e| DbErr::Custom(format!("a transform step did not finish: {e}")))?;
-        match outcome {
-            Ok((report, changed)) => {
-                if let (Some(changed), Some(from)) = (changed, ctx.from)
-                    && changed < from
-                {
-                    tracing::info!(step = report.step, %changed, "rebuild widened to an earlier day");
-                    ctx.from = Some(changed);
-                    ctx.days = gestion_days(db, &ctx).await?;
-                }
+        match joined {
+            Ok((index, Ok((report, changed)))) => {
+                let widening = widen(db, &mut ctx, report.step, changed).await;
                 finished[index] = Some(report);
+                if let Err(error) = widening {
+                    failure.get_or_insert(error);
+                }
+            }
+            Ok((_, Err(error))) => {
+                failure.get_or_insert(error);
             }
             Err(error) => {
-                failure.get_or_insert(error);
+                failure.get_or_insert(DbErr::Custom(format!(
+                    "a transform step did not finish: {error}"
+                )));
             }
         }
     }
@@ -165,6 +165,24 @@ pub async fn build(
     }
     reports.extend(finished.into_iter().flatten());
     Ok(reports)
+}
+
+/// Lowers the build's `from` to `changed` when a step's probe found an earlier affected day.
+async fn widen(
+    db: &DatabaseConnection,
+    ctx: &mut Ctx,
+    step: &str,
+    changed: Option<NaiveDate>,
+) -> Result<(), DbErr> {
+    let (Some(changed), Some(from)) = (changed, ctx.from) else {
+        return Ok(());
+    };
+    if changed < from {
+        tracing::info!(step, %changed, "rebuild widened to an earlier day");
+        ctx.from = Some(changed);
+        ctx.days = gestion_days(db, ctx).await?;
+    }
+    Ok(())
 }
 
 /// For each of [`STEPS`], the earlier steps it must wait for: those whose table its SQL (or its
