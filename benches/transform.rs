@@ -165,7 +165,11 @@ async fn main() {
     let full_seconds = full_build(&quarter, quarter_source.today()).await;
     eprintln!("  one more day arrives; incremental run:");
     let started = Instant::now();
-    let report = load(&pipeline(&quarter, source(accounts, months, days + 1)), false).await;
+    let report = load(
+        &pipeline(&quarter, source(accounts, months, days + 1)),
+        false,
+    )
+    .await;
     let run_seconds = started.elapsed().as_secs_f64();
     let incremental = report.transform_seconds;
     print_steps(&report.transform);
