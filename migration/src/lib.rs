@@ -1,6 +1,6 @@
 //! Pulso's schema, one migration per layer of the data flow (DOMAIN.md §5–§9):
 //! control → raw → aux → mart, then the optional TimescaleDB upgrade, then the scheduler's
-//! shared state.
+//! shared state, then later changes to those layers.
 //!
 //! Every migration runs on PostgreSQL and SQLite and has a working `down`.
 
@@ -13,6 +13,7 @@ mod m20261123_000003_aux_tables;
 mod m20261123_000004_mart_tables;
 mod m20261123_000005_timescale;
 mod m20261124_000006_scheduler;
+mod m20261201_000007_lean_state_index;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000004_mart_tables::Migration),
             Box::new(m20261123_000005_timescale::Migration),
             Box::new(m20261124_000006_scheduler::Migration),
+            Box::new(m20261201_000007_lean_state_index::Migration),
         ]
     }
 }

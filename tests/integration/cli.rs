@@ -145,7 +145,7 @@ async fn migrate_commands(engine: Engine) {
     assert!(status.status.success(), "{}", stderr(&status));
     assert_eq!(
         stdout(&status).matches("pending").count(),
-        6,
+        7,
         "{}",
         stdout(&status)
     );
@@ -153,21 +153,21 @@ async fn migrate_commands(engine: Engine) {
     let up = migrate(&["up"]);
     assert!(up.status.success(), "{}", stderr(&up));
     assert!(
-        stdout(&up).contains("6 applied, 0 pending"),
+        stdout(&up).contains("7 applied, 0 pending"),
         "{}",
         stdout(&up)
     );
 
     let down = migrate(&["down", "-n", "2"]);
     assert!(
-        stdout(&down).contains("4 applied, 2 pending"),
+        stdout(&down).contains("5 applied, 2 pending"),
         "{}",
         stdout(&down)
     );
 
     let fresh = migrate(&["fresh"]);
     assert!(
-        stdout(&fresh).contains("6 applied, 0 pending"),
+        stdout(&fresh).contains("7 applied, 0 pending"),
         "{}",
         stdout(&fresh)
     );

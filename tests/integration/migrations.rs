@@ -37,7 +37,12 @@ const TABLES: [&str; 27] = [
     "seaql_migrations",
 ];
 
-on_both_engines!(up_down_up, holidays_are_seeded, timescale_mode_is_recorded);
+on_both_engines!(
+    up_down_up,
+    holidays_are_seeded,
+    timescale_mode_is_recorded,
+    the_daily_state_drops_its_campaign_day_index
+);
 
 async fn up_down_up(engine: Engine) {
     let test_db = TestDb::create(engine).await;
@@ -46,15 +51,51 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (6, 0));
+    assert_eq!((state.applied, state.pending), (7, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 6));
+    assert_eq!((state.applied, state.pending), (0, 7));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
+}
+
+/// aux_cuenta_estado_diario's (archivo_campana, fecha_proceso) index goes away with the last
+/// migration and comes back when it is undone.
+async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    let second = "ix_aux_cuenta_estado_diario_archivo_campana_fecha_proceso";
+    Migrator::up(&db, None).await.expect("up");
+    let after = state_indexes(&db, engine).await;
+    assert!(!after.iter().any(|name| name == second), "{after:?}");
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    assert!(
+        state_indexes(&db, engine)
+            .await
+            .iter()
+            .any(|name| name == second)
+    );
+}
+
+async fn state_indexes(db: &sea_orm::DatabaseConnection, engine: Engine) -> Vec<String> {
+    let sql = match engine {
+        Engine::Postgres => {
+            "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'aux_cuenta_estado_diario'"
+        }
+        Engine::Sqlite => {
+            "SELECT name FROM sqlite_master \
+             WHERE type = 'index' AND tbl_name = 'aux_cuenta_estado_diario'"
+        }
+    };
+    let statement = Statement::from_string(db.get_database_backend(), sql);
+    let rows = db.query_all_raw(statement).await.unwrap();
+    rows.iter()
+        .map(|row| row.try_get::<String>("", "name").unwrap())
+        .collect()
 }
 
 async fn holidays_are_seeded(engine: Engine) {
