@@ -242,6 +242,25 @@ pub async fn table_names(db: &DatabaseConnection) -> Vec<String> {
     query_strings(db, sql, "name").await
 }
 
+/// Runs one statement that returns no rows.
+pub async fn exec(db: &DatabaseConnection, sql: &str) {
+    db.execute_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"));
+}
+
+/// The column `v` of a one-row query, as f64 (0 when NULL).
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> f64 {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+        .expect("one row");
+    row.try_get::<Option<f64>>("", "v")
+        .expect("a number")
+        .unwrap_or(0.0)
+}
+
 pub async fn query_strings(db: &DatabaseConnection, sql: &str, column: &str) -> Vec<String> {
     db.query_all_raw(Statement::from_string(db.get_database_backend(), sql))
         .await

@@ -21,7 +21,7 @@ use sea_orm::{
 
 use crate::{
     etl::{etl_config, evening, forced, pipeline, synthetic},
-    harness::{Engine, migrated_db, on_both_engines, query_strings},
+    harness::{Engine, exec, migrated_db, on_both_engines, query_strings, scalar},
 };
 
 on_both_engines!(an_etl_run_continues_into_the_marts);
@@ -228,7 +228,7 @@ async fn a_homologation_change_rebuilds_the_open_campaigns_whole_windows(engine:
     let early = "fecha_foto = '2025-06-05'";
     let built = deuda_asig(&conn, early).await;
     assert!(built > 0.0, "the open campaigns have rows on the early day");
-    execute(
+    exec(
         &conn,
         &format!("UPDATE dashboard_data SET deuda_asig = deuda_asig + 1000 WHERE {early}"),
     )
@@ -241,7 +241,7 @@ async fn a_homologation_change_rebuilds_the_open_campaigns_whole_windows(engine:
 
     // The raw copy of one mapping differs from the source, so the next load rewrites it, as it
     // would a mapping corrected at the source.
-    execute(
+    exec(
         &conn,
         "UPDATE raw_homologacion_voicebot SET peso_homologado = peso_homologado + 1 \
          WHERE bot_management = (SELECT MIN(bot_management) FROM raw_homologacion_voicebot)",
@@ -254,19 +254,11 @@ async fn a_homologation_change_rebuilds_the_open_campaigns_whole_windows(engine:
     );
 }
 
-async fn execute(conn: &DatabaseConnection, sql: &str) {
-    conn.execute_unprepared(sql).await.unwrap();
-}
-
 async fn deuda_asig(conn: &DatabaseConnection, filter: &str) -> f64 {
     let sql = format!(
-        "SELECT CAST(SUM(deuda_asig) AS DOUBLE PRECISION) AS total FROM dashboard_data WHERE {filter}"
+        "SELECT CAST(SUM(deuda_asig) AS DOUBLE PRECISION) AS v FROM dashboard_data WHERE {filter}"
     );
-    let statement = Statement::from_string(conn.get_database_backend(), sql);
-    let row = conn.query_one_raw(statement).await.unwrap().unwrap();
-    row.try_get::<Option<f64>>("", "total")
-        .unwrap()
-        .unwrap_or(0.0)
+    scalar(conn, &sql).await
 }
 
 async fn all_marts(conn: &DatabaseConnection) -> [MartRows; 5] {

@@ -4,7 +4,7 @@ use migration::{Migrator, MigratorTrait, TimescaleMode};
 use pulso::database;
 use sea_orm::{ConnectionTrait, Statement};
 
-use crate::harness::{Engine, TestDb, on_both_engines, table_names};
+use crate::harness::{Engine, TestDb, on_both_engines, query_strings, table_names};
 
 /// Every table of DOMAIN.md, plus the schema's own bookkeeping.
 const TABLES: [&str; 27] = [
@@ -91,11 +91,7 @@ async fn state_indexes(db: &sea_orm::DatabaseConnection, engine: Engine) -> Vec<
              WHERE type = 'index' AND tbl_name = 'aux_cuenta_estado_diario'"
         }
     };
-    let statement = Statement::from_string(db.get_database_backend(), sql);
-    let rows = db.query_all_raw(statement).await.unwrap();
-    rows.iter()
-        .map(|row| row.try_get::<String>("", "name").unwrap())
-        .collect()
+    query_strings(db, sql, "name").await
 }
 
 async fn holidays_are_seeded(engine: Engine) {

@@ -13,11 +13,11 @@ use pulso::views::{
     operation::{self, OperationArgs},
     productivity::{self, AgentDailyPerformance, ProductivityArgs},
 };
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 
 use crate::{
     etl::{self, etl_config, evening, forced, pipeline, synthetic},
-    harness::{Engine, migrated_db, on_both_engines},
+    harness::{Engine, exec, migrated_db, on_both_engines},
 };
 
 fn june(d: u32) -> NaiveDate {
@@ -34,12 +34,6 @@ fn today() -> NaiveDate {
 const A: &str = "Cartera_Agencia_Cobranding_Gestion_Temprana_20250602_5";
 const B: &str = "Cartera_Agencia_Cobranding_Gestion_AN_20250602_13";
 const C: &str = "Cartera_Agencia_Cobranding_Gestion_Temprana_20250505_1";
-
-async fn exec(conn: &DatabaseConnection, sql: &str) {
-    conn.execute_raw(Statement::from_string(conn.get_database_backend(), sql))
-        .await
-        .unwrap_or_else(|e| panic!("{sql}: {e}"));
-}
 
 async fn insert_campaigns(conn: &DatabaseConnection) {
     exec(

@@ -1,21 +1,10 @@
 //! Every dashboard view over HTTP on a loaded synthetic month, its figures cross-checked
 //! against sums taken directly from the marts.
 
-use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use serde_json::{Value, json};
 
 use super::{data, start_refresh, synthetic_app, viewer, wait_for_idle};
-use crate::harness::{Engine, on_both_engines};
-
-/// `SELECT CAST(… AS TEXT)` of one aggregate, as f64.
-async fn scalar(db: &DatabaseConnection, sql: &str) -> f64 {
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await
-        .unwrap()
-        .unwrap();
-    row.try_get::<Option<f64>>("", "v").unwrap().unwrap_or(0.0)
-}
+use crate::harness::{Engine, on_both_engines, scalar};
 
 fn sum(rows: &Value, field: &str) -> f64 {
     rows.as_array()
