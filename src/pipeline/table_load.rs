@@ -283,6 +283,9 @@ impl TableLoad<'_> {
             )
             .await?;
         }
+        if status == TableStatus::Success {
+            self.refresh_statistics().await;
+        }
         let duration = (Utc::now() - started).num_milliseconds() as f64 / 1000.0;
         match error {
             Some(error) => Err(error),
@@ -454,6 +457,20 @@ impl TableLoad<'_> {
             rows_per_second: page.len() as f64 / started.elapsed().as_secs_f64().max(1e-9),
         });
         Ok(())
+    }
+
+    /// Statistics for the transform that follows (see [`load::refresh_statistics`]). The rows
+    /// are loaded by now, so a failure only costs plan quality: it is logged, not raised.
+    async fn refresh_statistics(&self) {
+        let written = self.counts.inserted + self.counts.updated;
+        match load::refresh_statistics(&self.pipeline.db, self.table, written).await {
+            Ok(analysed) => {
+                tracing::debug!(table = self.table.name, written, analysed, "statistics")
+            }
+            Err(error) => {
+                tracing::warn!(table = self.table.name, %error, "could not refresh statistics")
+            }
+        }
     }
 
     fn ending(

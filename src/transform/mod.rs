@@ -35,8 +35,6 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
 use tokio::task::JoinSet;
 
-use crate::tables;
-
 use self::{
     campaigns::{camp_cte, strip_txt},
     context::Ctx,
@@ -112,8 +110,7 @@ pub async fn build(
         to: scope.to,
         days: None,
     };
-    let raw: Vec<&str> = tables::ALL.iter().map(|table| table.raw_table).collect();
-    analyze(db, &raw).await?;
+    // The raw tables' statistics are the load's to refresh (`load::refresh_statistics`).
     let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
     ctx.days = gestion_days(db, &ctx).await?;
 

@@ -20,7 +20,7 @@ use pulso::{
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
 
-use crate::harness::{Engine, TestDb, migrated_db, on_both_engines, query_strings};
+use crate::harness::{Engine, TestDb, migrated_db, on_both_engines, query_strings, scalar};
 
 pub fn day(d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2025, 6, d).unwrap()
@@ -172,6 +172,21 @@ async fn incremental_runs_load_what_is_new_and_rerunning_changes_nothing(engine:
         first.tables.iter().all(|t| t.counts.inserted > 0),
         "every table gets rows: {first:#?}"
     );
+    if engine == Engine::Postgres {
+        for table in tables::ALL {
+            let sql = format!(
+                "SELECT CAST(reltuples AS DOUBLE PRECISION) AS v FROM pg_class \
+                 WHERE relname = '{}'",
+                table.raw_table
+            );
+            assert_eq!(
+                scalar(&conn, &sql).await,
+                count(&conn, table).await as f64,
+                "{}: statistics refreshed by its first load",
+                table.name
+            );
+        }
+    }
     let before: Vec<Vec<String>> = all_fingerprints(&conn).await;
 
     let again = pipeline(&db, &conn, synthetic(300, evening(10)), etl_config())

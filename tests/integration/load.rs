@@ -5,7 +5,7 @@ use chrono::{NaiveDate, Utc};
 use pulso::{
     entities::raw::{ejecutivos, pagos},
     extract::normalise::{RawRow, normalise},
-    load::{LoadMeta, Rewrite, Written, delete_rows_not_loaded_by, upsert},
+    load::{LoadMeta, Rewrite, Written, delete_rows_not_loaded_by, refresh_statistics, upsert},
     source::Cell,
     tables::{EJECUTIVOS, PAGOS},
 };
@@ -13,7 +13,7 @@ use rust_decimal::Decimal;
 use sea_orm::{EntityTrait, QueryOrder};
 use uuid::Uuid;
 
-use crate::harness::{Engine, migrated_db, on_both_engines};
+use crate::harness::{Engine, migrated_db, on_both_engines, scalar};
 
 fn meta() -> LoadMeta {
     LoadMeta {
@@ -45,7 +45,8 @@ fn payment(documento: &str, file_day: u32) -> RawRow {
 
 on_both_engines!(
     upsert_is_idempotent_and_the_newest_copy_wins,
-    full_refresh_replaces_the_content
+    full_refresh_replaces_the_content,
+    a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table
 );
 
 async fn upsert_is_idempotent_and_the_newest_copy_wins(engine: Engine) {
@@ -180,4 +181,47 @@ async fn full_refresh_replaces_the_content(engine: Engine) {
             .iter()
             .all(|e| e.extraction_id == second.extraction_id)
     );
+}
+
+async fn a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table(engine: Engine) {
+    let (_db, conn) = migrated_db(engine).await;
+    let payments = |from: u32, to: u32| -> Vec<RawRow> {
+        (from..to).map(|i| payment(&format!("D{i}"), 2)).collect()
+    };
+    let load = |rows: Vec<RawRow>| {
+        let conn = conn.clone();
+        async move {
+            let written = upsert(&conn, &PAGOS, &rows, &meta(), Rewrite::Changed, 100)
+                .await
+                .unwrap();
+            refresh_statistics(&conn, &PAGOS, written.inserted + written.updated)
+                .await
+                .unwrap()
+        }
+    };
+    let known_rows = || {
+        scalar(
+            &conn,
+            "SELECT CAST(reltuples AS DOUBLE PRECISION) AS v FROM pg_class \
+             WHERE relname = 'raw_pagos'",
+        )
+    };
+
+    let first = load(payments(0, 40)).await;
+    if engine == Engine::Sqlite {
+        assert!(!first, "SQLite plans without statistics");
+        return;
+    }
+    assert!(
+        first,
+        "a table never analysed is analysed after its first load"
+    );
+    assert_eq!(known_rows().await, 40.0);
+
+    assert!(!load(payments(40, 43)).await, "3 rows of 40: plans stand");
+    assert!(!load(payments(0, 43)).await, "nothing written: plans stand");
+    assert_eq!(known_rows().await, 40.0);
+
+    assert!(load(payments(43, 47)).await, "4 more rows: a tenth of 40");
+    assert_eq!(known_rows().await, 47.0);
 }
