@@ -40,6 +40,7 @@ use crate::{
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
+    /// The API's read pool (`database::read_pool`); runs use the pipeline's.
     pub db: DatabaseConnection,
     pub views: Arc<ViewCache>,
     pub runs: Arc<Runs>,
@@ -81,11 +82,14 @@ impl Application {
     /// binds the listen address.
     pub async fn build(config: &Config) -> Result<Self, Error> {
         let metrics = Arc::new(Metrics::default());
-        let mut db = connect_when_reachable(config).await?;
-        let counted = Arc::clone(&metrics);
-        db.set_metric_callback(move |info| counted.record_statement(info.failed));
+        let mut etl_db = connect_when_reachable(config).await?;
+        let mut db = database::read_pool(&config.database, &etl_db).await?;
+        for pool in [&mut etl_db, &mut db] {
+            let counted = Arc::clone(&metrics);
+            pool.set_metric_callback(move |info| counted.record_statement(info.failed));
+        }
         if config.server.auto_migrate {
-            database::migrate_up(&db).await?;
+            database::migrate_up(&etl_db).await?;
         }
         let tokens = if config.auth.disabled {
             tracing::warn!(
@@ -112,7 +116,7 @@ impl Application {
             shutdown.clone(),
         );
         let pipeline = Pipeline::new(
-            db.clone(),
+            etl_db.clone(),
             config.database.url.expose(),
             source::from_config(&config.source).await?,
             config.etl.clone(),
@@ -124,7 +128,7 @@ impl Application {
             Duration::from_secs(config.scheduler.heartbeat_secs),
         );
         let scheduler = config.scheduler.enabled.then(|| Scheduler {
-            db: db.clone(),
+            db: etl_db,
             runs: Arc::clone(&runs),
             metrics: Arc::clone(&metrics),
             config: config.scheduler.clone(),
@@ -183,7 +187,10 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), Error> {
         let address = self.local_addr();
-        let db = self.state.db.clone();
+        let pools = [
+            self.state.db.clone(),
+            self.service.runs.pipeline().db().clone(),
+        ];
         let (stopping_tx, mut stopping_rx) = watch::channel(false);
         let Service {
             runs,
@@ -214,7 +221,9 @@ impl Application {
             served = server => served.map_err(|source| Error::Io { context: "server failed".into(), source })?,
             () = grace_elapsed => tracing::warn!(grace_secs = grace.as_secs(), "grace period elapsed; dropping open connections"),
         }
-        db.close().await?;
+        for pool in pools {
+            pool.close().await?;
+        }
         tracing::info!("stopped");
         Ok(())
     }

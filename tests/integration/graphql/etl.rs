@@ -1,10 +1,13 @@
 //! The ETL through the API: status, configuration, the execution log as a cursor connection
 //! (nested lookups batched by DataLoaders), and the operators' mutations.
 
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
 use super::{admin, codes, data, start_refresh, synthetic_app, viewer, wait_for_idle};
-use crate::harness::{Engine, on_both_engines};
+use crate::harness::{Engine, on_both_engines, scalar};
 
 const RUNS: &str = "query($first: Int, $after: String) {
     etlRuns(first: $first, after: $after) {
@@ -160,4 +163,47 @@ async fn operators_mutations_act_on_the_etl(engine: Engine) {
         )
         .await;
     assert_eq!(codes(&cancel), ["NOT_FOUND"]);
+}
+
+/// A run that holds every connection of the ETL's pool does not hold up the API: its reads have
+/// a pool of their own. Here the run loads one table at a time, on two connections: one holds
+/// the table's advisory lock, the other waits on a lock the test holds on the raw tables. Status
+/// queries still answer (sharing one pool, they failed after the 2 s acquire timeout).
+#[tokio::test]
+async fn a_run_holding_every_etl_connection_leaves_the_api_answering_on_postgres() {
+    let app = synthetic_app(Engine::Postgres, |config| {
+        config.database.max_connections = 2;
+        config.database.connect_timeout_secs = 2;
+        config.etl.max_concurrent = 1;
+    })
+    .await;
+    let test_connection = app.db.connect().await;
+    let lock = test_connection.begin().await.unwrap();
+    let raw: Vec<&str> = pulso::tables::ALL.iter().map(|t| t.raw_table).collect();
+    lock.execute_unprepared(&format!(
+        "LOCK TABLE {} IN ACCESS EXCLUSIVE MODE",
+        raw.join(", ")
+    ))
+    .await
+    .unwrap();
+
+    let run_id = start_refresh(&app).await;
+    let waiting_on_the_lock = "SELECT CAST(COUNT(*) AS DOUBLE PRECISION) AS v FROM pg_stat_activity \
+        WHERE datname = current_database() AND wait_event_type = 'Lock'";
+    let mut waits = 0;
+    while scalar(&test_connection, waiting_on_the_lock).await < 1.0 {
+        waits += 1;
+        assert!(waits < 200, "the run never reached the locked tables");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    for _ in 0..3 {
+        let status = data(
+            app.graphql(Some(&viewer()), "{ etlStatus { activeRunId } }", json!({}))
+                .await,
+        );
+        assert_eq!(status["etlStatus"]["activeRunId"], run_id.as_str());
+    }
+
+    lock.rollback().await.unwrap();
+    wait_for_idle(&app).await;
 }
