@@ -54,6 +54,21 @@ pub async fn try_claim(
     Ok(Some(claim))
 }
 
+/// How many tables can load at once on `db`'s pool. On PostgreSQL each load holds one
+/// connection for its advisory lock and takes another for its batches, and one more stays free
+/// for the run's own bookkeeping: with more loads than that, claims would hold the connections
+/// their batches wait for, until the acquire timeout failed them all.
+pub fn loads_the_pool_allows(db: &DatabaseConnection) -> usize {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return usize::MAX;
+    }
+    let connections = db
+        .get_postgres_connection_pool()
+        .options()
+        .get_max_connections() as usize;
+    (connections.saturating_sub(1) / 2).max(1)
+}
+
 impl Claim {
     pub async fn release(mut self) {
         if let Some(mut session) = self.session.take() {

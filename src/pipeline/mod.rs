@@ -74,7 +74,8 @@ pub struct RunRequest {
     /// The run's id, when the caller must know it before the run starts (the API returns it
     /// at once); a new one otherwise.
     pub run_id: Option<Uuid>,
-    /// At most this many tables at a time, below the configured `etl.max_concurrent`.
+    /// At most this many tables at a time, below the configured `etl.max_concurrent` (and what
+    /// the pool allows: `locks::loads_the_pool_allows`).
     pub max_concurrent: Option<usize>,
 }
 
@@ -179,7 +180,8 @@ impl Pipeline {
             .max_concurrent
             .map_or(self.config.max_concurrent, |n| {
                 n.clamp(1, self.config.max_concurrent)
-            });
+            })
+            .min(locks::loads_the_pool_allows(&self.db));
         let permits = Arc::new(Semaphore::new(concurrency));
         let mut loads = JoinSet::new();
         for (order, table) in selected.iter().copied().enumerate() {

@@ -18,7 +18,10 @@ use pulso::{
     },
     tables::{self, TableSpec},
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use sea_orm::{
+    ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
+    QueryFilter,
+};
 
 use crate::harness::{Engine, TestDb, migrated_db, on_both_engines, query_strings, scalar};
 
@@ -513,4 +516,27 @@ async fn the_advisory_lock_keeps_other_processes_out_on_postgres() {
         .await
         .unwrap();
     assert_eq!(free.tables[0].status, TableStatus::Success);
+}
+
+/// A pool too small for the configured concurrency (each loading table holds one connection for
+/// its advisory lock and takes another for its batches) makes the run load fewer tables at once,
+/// instead of letting claims hold the connections their batches wait for until every acquire
+/// timed out.
+#[tokio::test]
+async fn a_small_pool_loads_fewer_tables_at_once_instead_of_stalling_on_postgres() {
+    let (db, _conn) = migrated_db(Engine::Postgres).await;
+    let mut options = ConnectOptions::new(db.url.clone());
+    options
+        .max_connections(3)
+        .acquire_timeout(std::time::Duration::from_secs(2));
+    let small = Database::connect(options).await.unwrap();
+    let config = EtlConfig {
+        max_concurrent: 3,
+        ..etl_config()
+    };
+    let report = pipeline(&db, &small, synthetic(300, evening(10)), config)
+        .run(forced())
+        .await
+        .unwrap();
+    assert_eq!(report.status, RunStatus::Success, "{report:#?}");
 }
