@@ -20,6 +20,29 @@ pub struct InProcessCache {
     generation: AtomicU64,
 }
 
+impl InProcessCache {
+    /// Moves to `generation` exactly — backwards too, when Redis lost its data — dropping the
+    /// entries of the generation left.
+    pub(super) fn follow(&self, generation: u64) {
+        self.move_to(|_| generation);
+    }
+
+    /// Moves forward to `generation`, unless already there or past it.
+    pub(super) fn advance(&self, generation: u64) {
+        self.move_to(|current| current.max(generation));
+    }
+
+    fn move_to(&self, target: impl FnOnce(u64) -> u64) {
+        let mut entries = self.entries.lock().expect("cache lock");
+        let current = self.generation.load(Ordering::SeqCst);
+        let generation = target(current);
+        if generation != current {
+            entries.clear();
+            self.generation.store(generation, Ordering::SeqCst);
+        }
+    }
+}
+
 #[async_trait::async_trait]
 impl Cache for InProcessCache {
     fn kind(&self) -> &'static str {

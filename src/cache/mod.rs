@@ -4,16 +4,20 @@
 //!
 //! Entries are keyed by the *data generation*: a counter bumped once whenever a run publishes
 //! new mart rows. Readers put the current generation into every key, so after a refresh no
-//! stale entry is ever read again; the TTL only reclaims the space of old generations.
+//! stale entry is ever read again; the TTL only reclaims the space of old generations. Since an
+//! entry never changes within its generation, each Redis replica also keeps a near copy of the
+//! current generation's entries, told of every bump through pub/sub (see `redis_cache`).
 
 mod in_process;
 mod redis_cache;
+mod subscription;
 mod views;
 
 use std::{sync::Arc, time::Duration};
 
 pub use in_process::InProcessCache;
 pub use redis_cache::RedisCache;
+pub use subscription::RedisSubscription;
 pub use views::{CacheStats, ViewCache, entry_key};
 
 use crate::config::CacheConfig;
@@ -33,7 +37,8 @@ pub trait Cache: Send + Sync {
     /// Answers when the cache can serve requests.
     async fn ping(&self) -> Result<(), CacheError>;
     /// The current data generation (0 before the first bump) and the entry `key` holds at it,
-    /// read together in one round trip. Entries live under `generation_key(key, generation)`.
+    /// read together (in at most one round trip). Entries live under
+    /// `generation_key(key, generation)`.
     async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError>;
     async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError>;
     /// Moves every reader to a new generation: one atomic increment.

@@ -1,20 +1,43 @@
 //! Redis, through one multiplexed connection that reconnects by itself. The connection is made
 //! on first use rather than at start-up, so the API starts (degraded) while Redis is down.
+//!
+//! A repeated read costs no round trip: each replica keeps a *near copy* of the current
+//! generation's entries. A bump is an INCR and a PUBLISH of the new generation in one script,
+//! so a replica subscribed to the namespace's bump channel learns of every bump as soon as
+//! Redis delivers it, and an entry never changes within its generation. The near copy is used
+//! only while that subscription stands and Redis answers a heartbeat; the rest of the time
+//! every read goes to Redis.
 
-use std::time::Duration;
+use std::{
+    sync::{
+        Arc, OnceLock,
+        atomic::{AtomicU64, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
+use async_graphql::futures_util::StreamExt;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
+use tokio_util::sync::{CancellationToken, DropGuard};
 
-use super::{Cache, CacheError};
+use super::{Cache, CacheError, InProcessCache, RedisSubscription, generation_key};
 use crate::config::SecretUrl;
 
+/// How often the watcher checks that Redis still answers.
+const HEARTBEAT: Duration = Duration::from_secs(1);
+/// How long one answered heartbeat vouches for the near copy: a watcher that stops checking
+/// (Redis silent, the task starved) stops the copy from being read within this time.
+const LEASE: Duration = Duration::from_secs(3);
+/// How long an entry read from Redis is kept near. Entries never change within a generation,
+/// so this only bounds memory between bumps.
+const NEAR_TTL: Duration = Duration::from_secs(60);
+
 pub struct RedisCache {
-    client: redis::Client,
-    connection: OnceCell<ConnectionManager>,
-    timeout: Duration,
-    /// Prefix of every key, so several deployments can share one Redis.
-    namespace: String,
+    redis: Arc<Redis>,
+    near: Arc<Near>,
+    /// The watcher, started by the first read; dropping the cache stops it.
+    watcher: OnceLock<DropGuard>,
 }
 
 impl RedisCache {
@@ -23,13 +46,120 @@ impl RedisCache {
             CacheError::Unavailable(format!("invalid Redis URL {url}: {:?}", e.kind()))
         })?;
         Ok(Self {
-            client,
-            connection: OnceCell::new(),
-            timeout,
-            namespace: namespace.to_owned(),
+            redis: Arc::new(Redis {
+                client,
+                connection: OnceCell::new(),
+                timeout,
+                namespace: namespace.to_owned(),
+            }),
+            near: Arc::new(Near::new()),
+            watcher: OnceLock::new(),
         })
     }
 
+    /// Reads answered from this replica's near copy, without a round trip to Redis.
+    pub fn near_hits(&self) -> u64 {
+        self.near.hits.load(Ordering::Relaxed)
+    }
+
+    fn start_watcher(&self) {
+        self.watcher.get_or_init(|| {
+            let stop = CancellationToken::new();
+            tokio::spawn(watch(
+                Arc::clone(&self.redis),
+                Arc::clone(&self.near),
+                stop.clone(),
+            ));
+            stop.drop_guard()
+        });
+    }
+}
+
+#[async_trait::async_trait]
+impl Cache for RedisCache {
+    fn kind(&self) -> &'static str {
+        "redis"
+    }
+
+    async fn ping(&self) -> Result<(), CacheError> {
+        self.redis
+            .run::<String>(&redis::cmd("PING"))
+            .await
+            .map(drop)
+    }
+
+    async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
+        self.start_watcher();
+        if self.near.trusted() {
+            let (generation, near) = self.near.entries.get_current(key).await?;
+            if near.is_some() {
+                self.near.hits.fetch_add(1, Ordering::Relaxed);
+                return Ok((generation, near));
+            }
+            let entry = generation_key(key, generation);
+            let value: Option<Vec<u8>> = self
+                .redis
+                .run(redis::cmd("GET").arg(self.redis.key(&entry)))
+                .await?;
+            if let Some(value) = &value {
+                self.near.entries.set(&entry, value, NEAR_TTL).await?;
+            }
+            return Ok((generation, value));
+        }
+        let (generation, value): (Option<u64>, Option<Vec<u8>>) = self
+            .redis
+            .run(
+                redis::cmd("EVAL")
+                    .arg(GET_CURRENT)
+                    .arg(1)
+                    .arg(self.redis.key(GENERATION_KEY))
+                    .arg(self.redis.key(key)),
+            )
+            .await?;
+        Ok((generation.unwrap_or(0), value))
+    }
+
+    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
+        let seconds = ttl.as_secs().max(1);
+        self.redis
+            .run::<()>(
+                redis::cmd("SET")
+                    .arg(self.redis.key(key))
+                    .arg(value)
+                    .arg("EX")
+                    .arg(seconds),
+            )
+            .await?;
+        self.near.entries.set(key, value, ttl).await
+    }
+
+    async fn bump_generation(&self) -> Result<u64, CacheError> {
+        let generation = self
+            .redis
+            .run(
+                redis::cmd("EVAL")
+                    .arg(BUMP)
+                    .arg(1)
+                    .arg(self.redis.key(GENERATION_KEY))
+                    .arg(self.redis.key(BUMP_CHANNEL)),
+            )
+            .await?;
+        // In force here at once, before this replica's own message comes back.
+        self.near.entries.advance(generation);
+        Ok(generation)
+    }
+}
+
+/// The connection and the namespace, shared with the watcher.
+struct Redis {
+    client: redis::Client,
+    connection: OnceCell<ConnectionManager>,
+    timeout: Duration,
+    /// Prefix of every key and channel, so several deployments can share one Redis.
+    namespace: String,
+}
+
+impl Redis {
     fn key(&self, key: &str) -> String {
         format!("{}:{key}", self.namespace)
     }
@@ -56,51 +186,111 @@ impl RedisCache {
     }
 }
 
-#[async_trait::async_trait]
-impl Cache for RedisCache {
-    fn kind(&self) -> &'static str {
-        "redis"
+/// This replica's copy of the current generation and of the entries read or written at it.
+struct Near {
+    entries: InProcessCache,
+    /// Start of the clock `trusted_until` counts on.
+    clock: Instant,
+    /// Milliseconds on `clock` until which the copy's generation is known current; 0 when it
+    /// is not.
+    trusted_until: AtomicU64,
+    hits: AtomicU64,
+}
+
+impl Near {
+    fn new() -> Self {
+        Self {
+            entries: InProcessCache::default(),
+            clock: Instant::now(),
+            trusted_until: AtomicU64::new(0),
+            hits: AtomicU64::new(0),
+        }
     }
 
-    async fn ping(&self) -> Result<(), CacheError> {
-        self.run::<String>(&redis::cmd("PING")).await.map(drop)
+    fn now(&self) -> u64 {
+        self.clock.elapsed().as_millis() as u64
     }
 
-    async fn get_current(&self, key: &str) -> Result<(u64, Option<Vec<u8>>), CacheError> {
-        let (generation, value): (Option<u64>, Option<Vec<u8>>) = self
-            .run(
-                redis::cmd("EVAL")
-                    .arg(GET_CURRENT)
-                    .arg(1)
-                    .arg(self.key(GENERATION_KEY))
-                    .arg(self.key(key)),
-            )
-            .await?;
-        Ok((generation.unwrap_or(0), value))
+    fn trusted(&self) -> bool {
+        self.now() < self.trusted_until.load(Ordering::Acquire)
     }
 
-    async fn set(&self, key: &str, value: &[u8], ttl: Duration) -> Result<(), CacheError> {
-        let seconds = ttl.as_secs().max(1);
-        self.run::<()>(
-            redis::cmd("SET")
-                .arg(self.key(key))
-                .arg(value)
-                .arg("EX")
-                .arg(seconds),
-        )
-        .await
+    fn trust(&self) {
+        let until = self.now() + LEASE.as_millis() as u64;
+        self.trusted_until.store(until, Ordering::Release);
     }
 
-    async fn bump_generation(&self) -> Result<u64, CacheError> {
-        self.run(redis::cmd("INCR").arg(self.key(GENERATION_KEY)))
+    fn distrust(&self) {
+        self.trusted_until.store(0, Ordering::Release);
+    }
+}
+
+/// Keeps the near copy's generation current while subscribed to the bump channel, and
+/// withdraws it whenever the subscription or Redis is lost.
+async fn watch(redis: Arc<Redis>, near: Arc<Near>, stop: CancellationToken) {
+    let mut subscription =
+        RedisSubscription::new(redis.client.clone(), redis.key(BUMP_CHANNEL), stop.clone());
+    while let Some(mut bumps) = subscription.next().await {
+        // Read once subscribed: every bump from here on also arrives as a message.
+        let mut announced = match redis
+            .run::<Option<u64>>(redis::cmd("GET").arg(redis.key(GENERATION_KEY)))
             .await
+        {
+            Ok(generation) => generation.unwrap_or(0),
+            Err(error) => {
+                tracing::warn!(%error, "near cache off: cannot read the generation");
+                continue;
+            }
+        };
+        near.entries.follow(announced);
+        near.trust();
+        let mut heartbeat = tokio::time::interval(HEARTBEAT);
+        heartbeat.tick().await;
+        loop {
+            tokio::select! {
+                () = stop.cancelled() => return,
+                bump = bumps.next() => match bump.map(|message| message.get_payload::<u64>()) {
+                    // Announcements come in bump order. One above the last moves the copy
+                    // forward (unless this replica's own bump got there first); one not above
+                    // it means Redis lost the count and started again, so the copy follows.
+                    Some(Ok(generation)) => {
+                        if generation > announced {
+                            near.entries.advance(generation);
+                        } else {
+                            near.entries.follow(generation);
+                        }
+                        announced = generation;
+                    }
+                    Some(Err(_)) => tracing::debug!("unreadable generation bump ignored"),
+                    None => break,
+                },
+                _ = heartbeat.tick() => match redis.run::<String>(&redis::cmd("PING")).await {
+                    Ok(_) => near.trust(),
+                    Err(error) => {
+                        tracing::warn!(%error, "near cache off: Redis does not answer");
+                        break;
+                    }
+                },
+            }
+        }
+        near.distrust();
+        tracing::warn!(
+            channel = subscription.channel(),
+            "near cache off until subscribed again"
+        );
     }
 }
 
 /// Shared by every replica using this Redis and namespace.
 const GENERATION_KEY: &str = "generation";
+/// Where every bump announces the new generation.
+const BUMP_CHANNEL: &str = "generation-bumps";
 
 /// The generation and the entry at it, in one round trip (`generation_key`'s layout). A
 /// missing entry is Lua `false`, which keeps the reply two long (a nil would end it).
 const GET_CURRENT: &str = "local g = redis.call('GET', KEYS[1]) or '0' \
      return {g, redis.call('GET', ARGV[1] .. ':g' .. g)}";
+
+/// One increment, announced in the same atomic step: subscribers see bumps in order.
+const BUMP: &str = "local g = redis.call('INCR', KEYS[1]) \
+     redis.call('PUBLISH', ARGV[1], g) return g";

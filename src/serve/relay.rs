@@ -22,14 +22,13 @@ use tokio_util::sync::CancellationToken;
 
 use super::Metrics;
 use crate::{
+    cache::RedisSubscription,
     config::CacheConfig,
     pipeline::{ProgressBus, ProgressEvent},
 };
 
 /// Events waiting for the Redis publisher; past this, new ones are dropped (and counted).
 const OUTBOX: usize = 4096;
-/// Longest wait between two attempts to (re)subscribe.
-const MAX_BACKOFF: Duration = Duration::from_secs(5);
 
 #[derive(Debug, Serialize, Deserialize)]
 struct Envelope {
@@ -79,8 +78,7 @@ pub fn start(
         Arc::clone(&metrics),
     ));
     tokio::spawn(receive(
-        client,
-        channel,
+        RedisSubscription::new(client, channel, shutdown.clone()),
         feed.clone(),
         replica.to_owned(),
         metrics,
@@ -161,57 +159,35 @@ async fn publish(
 
 /// Other replicas' events, onto the feed; resubscribes with backoff when Redis goes away.
 async fn receive(
-    client: redis::Client,
-    channel: String,
+    mut subscription: RedisSubscription,
     feed: ProgressBus,
     replica: String,
     metrics: Arc<Metrics>,
     shutdown: CancellationToken,
 ) {
-    let mut backoff = Duration::from_millis(250);
-    loop {
-        let subscribed = tokio::select! {
-            () = shutdown.cancelled() => return,
-            subscribed = tokio::time::timeout(MAX_BACKOFF, async {
-                let mut pubsub = client.get_async_pubsub().await?;
-                pubsub.subscribe(&channel).await?;
-                Ok::<_, redis::RedisError>(pubsub)
-            }) => subscribed,
-        };
-        match subscribed {
-            Ok(Ok(pubsub)) => {
-                tracing::info!(%channel, "relaying progress from other replicas");
-                backoff = Duration::from_millis(250);
-                let mut messages = pubsub.into_on_message();
-                loop {
-                    let message = tokio::select! {
-                        () = shutdown.cancelled() => return,
-                        message = messages.next() => message,
-                    };
-                    let Some(message) = message else { break };
-                    let envelope = message
-                        .get_payload::<String>()
-                        .ok()
-                        .and_then(|payload| serde_json::from_str::<Envelope>(&payload).ok());
-                    match envelope {
-                        Some(envelope) if envelope.origin == replica => {}
-                        Some(envelope) => {
-                            metrics.record_relay(Ok(false));
-                            feed.publish(envelope.event);
-                        }
-                        None => tracing::debug!("unreadable progress message ignored"),
-                    }
+    while let Some(mut messages) = subscription.next().await {
+        let channel = subscription.channel();
+        tracing::info!(channel, "relaying progress from other replicas");
+        loop {
+            let message = tokio::select! {
+                () = shutdown.cancelled() => return,
+                message = messages.next() => message,
+            };
+            let Some(message) = message else { break };
+            let envelope = message
+                .get_payload::<String>()
+                .ok()
+                .and_then(|payload| serde_json::from_str::<Envelope>(&payload).ok());
+            match envelope {
+                Some(envelope) if envelope.origin == replica => {}
+                Some(envelope) => {
+                    metrics.record_relay(Ok(false));
+                    feed.publish(envelope.event);
                 }
-                tracing::warn!(%channel, "progress relay disconnected from Redis");
+                None => tracing::debug!("unreadable progress message ignored"),
             }
-            Ok(Err(error)) => tracing::warn!(%error, "progress relay cannot subscribe"),
-            Err(_) => tracing::warn!("progress relay cannot subscribe: Redis timed out"),
         }
-        tokio::select! {
-            () = shutdown.cancelled() => return,
-            () = tokio::time::sleep(backoff) => {}
-        }
-        backoff = (backoff * 2).min(MAX_BACKOFF);
+        tracing::warn!(channel, "progress relay disconnected from Redis");
     }
 }
 

@@ -12,6 +12,7 @@ mod health;
 mod load;
 mod marts;
 mod migrations;
+mod near_cache;
 mod replicas;
 mod schema;
 mod startup;
