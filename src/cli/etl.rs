@@ -8,7 +8,7 @@ use sea_orm::{DatabaseConnection, EntityTrait, QueryOrder};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::{
-    Error,
+    Error, cache,
     config::Config,
     database,
     entities::control::etl_watermarks,
@@ -112,6 +112,7 @@ pub async fn run(command: EtlCommand, config: &Config) -> Result<u8, Error> {
                 .await?
                 .rebuild(scope, ExecutionType::Manual)
                 .await?;
+            announce_new_marts(config).await;
             print_report(&report);
             exit_code(report.status)
         }
@@ -192,8 +193,25 @@ async fn run_tables(args: RunArgs, config: &Config, db: &DatabaseConnection) -> 
     let display = tokio::spawn(show_progress(pipeline.bus().clone()));
     let report = pipeline.run(request).await?;
     display.abort();
+    announce_new_marts(config).await;
     print_report(&report);
     Ok(exit_code(report.status))
+}
+
+/// Moves the API's cache to a new data generation, as a run inside the server does, so that no
+/// replica sharing the Redis serves an answer from before this command's marts. (Without
+/// Redis the server's cache lives in its own process; its TTL bounds how long it lags.)
+async fn announce_new_marts(config: &Config) {
+    if config.cache.redis_url.is_none() {
+        return;
+    }
+    let bumped = match cache::from_config(&config.cache) {
+        Ok(cache) => cache.bump_generation().await,
+        Err(error) => Err(error),
+    };
+    if let Err(error) = bumped {
+        tracing::warn!(%error, "the API's cache was not told of the new marts");
+    }
 }
 
 fn exit_code(status: RunStatus) -> u8 {

@@ -7,7 +7,12 @@ use std::{
     time::{Duration, Instant},
 };
 
-use crate::harness::{Engine, TestDb, on_both_engines};
+use pulso::{
+    cache::{Cache, RedisCache},
+    config::SecretUrl,
+};
+
+use crate::harness::{Engine, TestDb, on_both_engines, redis_url};
 
 /// `pulso` in an empty working directory, with no configuration inherited from the caller.
 fn pulso(dir: &tempfile::TempDir) -> Command {
@@ -285,15 +290,20 @@ fn etl_refuses_an_unmigrated_database() {
     );
 }
 
-#[test]
-fn etl_run_then_status_then_a_fresh_skip() {
+/// The run also moves the API's cache (Redis, a namespace of its own) to a new generation.
+#[tokio::test]
+async fn etl_run_then_status_then_a_fresh_skip() {
     let dir = tempfile::tempdir().unwrap();
     assert!(
         run(pulso_etl(&dir).args(["migrate", "up"]))
             .status
             .success()
     );
-    let output = run(pulso_etl(&dir).args(["etl", "run"]));
+    let namespace = format!("pulso-test-{}", uuid::Uuid::new_v4().simple());
+    let output = run(pulso_etl(&dir)
+        .args(["etl", "run"])
+        .env("REDIS_URL", redis_url())
+        .env("PULSO_CACHE__NAMESPACE", &namespace));
     assert_eq!(
         output.status.code(),
         Some(0),
@@ -306,6 +316,14 @@ fn etl_run_then_status_then_a_fresh_skip() {
         "{}",
         stdout(&output)
     );
+
+    let api_cache = RedisCache::new(
+        &SecretUrl::new(redis_url()),
+        Duration::from_secs(1),
+        &namespace,
+    )
+    .unwrap();
+    assert_eq!(api_cache.get_current("any").await.unwrap(), (1, None));
 
     let status = stdout(&run(pulso_etl(&dir).args(["etl", "status"])));
     assert_eq!(
