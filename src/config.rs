@@ -437,7 +437,7 @@ fn expected_form(key: &str) -> &'static str {
         "database.url" => {
             "a sqlite://PATH?mode=rwc or postgres://USER[:PASSWORD]@HOST:PORT/DATABASE URL"
         }
-        "database.max_connections" => "a whole number from 1 to 1000",
+        "database.max_connections" => "a whole number from 1 (2 on PostgreSQL) to 1000",
         "cache.redis_url" => "a redis://[:PASSWORD@]HOST:PORT[/DB] URL (unset: in-process cache)",
         "cache.timeout_ms" => "a whole number of milliseconds",
         "server.listen" => "HOST:PORT, such as 127.0.0.1:8000",
@@ -560,12 +560,15 @@ impl Config {
                 .unwrap_or_else(|| "defaults".into()),
             expected: expected_form(key),
         };
-        match self.database.url.scheme().as_deref() {
-            Some("sqlite" | "postgres" | "postgresql") => {}
+        // A loading table holds two PostgreSQL connections at once (its claim's advisory lock
+        // and its batches), as does a migration (its lock and its statements).
+        let least_connections = match self.database.url.scheme().as_deref() {
+            Some("sqlite") => 1,
+            Some("postgres" | "postgresql") => 2,
             Some(_) => return Err(invalid("database.url", "names an unsupported database")),
             None => return Err(invalid("database.url", "is not a URL")),
-        }
-        if !(1..=1000).contains(&self.database.max_connections) {
+        };
+        if !(least_connections..=1000).contains(&self.database.max_connections) {
             return Err(invalid("database.max_connections", "is out of range"));
         }
         if let Some(redis) = &self.cache.redis_url {

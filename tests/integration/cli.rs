@@ -53,6 +53,33 @@ fn an_invalid_value_fails_with_one_line_naming_key_and_form() {
     assert!(message.contains("HOST:PORT"), "{message}");
 }
 
+/// One connection is enough for a SQLite file, not for PostgreSQL: a loading table (or a
+/// migration) holds two at once, so one would stall every run until the pool timed out.
+#[test]
+fn postgres_needs_two_connections_per_pool() {
+    let dir = tempfile::tempdir().unwrap();
+    let one_connection = |url: &str| {
+        run(pulso(&dir)
+            .arg("config")
+            .env("DATABASE_URL", url)
+            .env("PULSO_DATABASE__MAX_CONNECTIONS", "1"))
+    };
+    assert!(
+        one_connection("sqlite://pulso.db?mode=rwc")
+            .status
+            .success()
+    );
+    let output = one_connection("postgres://postgres@127.0.0.1:5432/pulso");
+    assert_eq!(output.status.code(), Some(2));
+    let message = stderr(&output);
+    assert!(message.contains("`database.max_connections`"), "{message}");
+    assert!(
+        message.contains("PULSO_DATABASE__MAX_CONNECTIONS"),
+        "{message}"
+    );
+    assert!(message.contains("2 on PostgreSQL"), "{message}");
+}
+
 #[test]
 fn an_unknown_key_in_the_file_is_an_error() {
     let dir = tempfile::tempdir().unwrap();
