@@ -219,6 +219,8 @@ async fn run(args: &Args, db: &BenchDb, redis_url: &str, namespace: &str) -> Res
     .map_err(|e| e.to_string())?;
     let mut direct = Vec::with_capacity(args.samples);
     for round in 0..WARM_UP + args.samples {
+        // The same pause as the API's rounds: both start from an equally idle process.
+        tokio::time::sleep(BUMP_DELIVERY).await;
         let started = Instant::now();
         dashboard::load(&db.conn, &query)
             .await
