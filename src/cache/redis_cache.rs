@@ -106,16 +106,8 @@ impl Cache for RedisCache {
             }
             return Ok((generation, value));
         }
-        let (generation, value): (Option<u64>, Option<Vec<u8>>) = self
-            .redis
-            .run(
-                redis::cmd("EVAL")
-                    .arg(GET_CURRENT)
-                    .arg(1)
-                    .arg(self.redis.key(GENERATION_KEY))
-                    .arg(self.redis.key(key)),
-            )
-            .await?;
+        let (generation, value): (Option<u64>, Option<Vec<u8>>) =
+            self.redis.on_generation(GET_CURRENT, key).await?;
         Ok((generation.unwrap_or(0), value))
     }
 
@@ -134,16 +126,7 @@ impl Cache for RedisCache {
     }
 
     async fn bump_generation(&self) -> Result<u64, CacheError> {
-        let generation = self
-            .redis
-            .run(
-                redis::cmd("EVAL")
-                    .arg(BUMP)
-                    .arg(1)
-                    .arg(self.redis.key(GENERATION_KEY))
-                    .arg(self.redis.key(BUMP_CHANNEL)),
-            )
-            .await?;
+        let generation = self.redis.on_generation(BUMP, BUMP_CHANNEL).await?;
         // In force here at once, before this replica's own message comes back.
         self.near.entries.advance(generation);
         Ok(generation)
@@ -162,6 +145,23 @@ struct Redis {
 impl Redis {
     fn key(&self, key: &str) -> String {
         format!("{}:{key}", self.namespace)
+    }
+
+    /// Runs a script on the generation (`KEYS[1]`) and one other name of the namespace
+    /// (`ARGV[1]`).
+    async fn on_generation<T: redis::FromRedisValue>(
+        &self,
+        script: &str,
+        name: &str,
+    ) -> Result<T, CacheError> {
+        self.run(
+            redis::cmd("EVAL")
+                .arg(script)
+                .arg(1)
+                .arg(self.key(GENERATION_KEY))
+                .arg(self.key(name)),
+        )
+        .await
     }
 
     /// Runs one command within the timeout, connecting first if needed.
