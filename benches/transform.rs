@@ -17,7 +17,7 @@ use std::{sync::Arc, time::Instant};
 
 use chrono::{Duration, NaiveDate};
 use pulso::{
-    config::{EtlConfig, TableOverride},
+    config::{EtlConfig, LogConfig, TableOverride},
     lima,
     pipeline::{Pipeline, RunRequest, RunStatus, progress::ProgressBus},
     source::{
@@ -137,6 +137,11 @@ fn print_steps(steps: &[transform::StepReport]) {
 
 #[tokio::main]
 async fn main() {
+    // The incremental run logs its scope and any widening: what decides its cost.
+    pulso::telemetry::init(&LogConfig {
+        level: "warn,pulso::transform=info,pulso::pipeline::transform_stage=info".into(),
+        ..LogConfig::default()
+    });
     let accounts = arg("--accounts", 25_000);
     let days = arg("--days", 90);
 

@@ -39,17 +39,19 @@ FROM (
 
 /// One row per campaign and calendar day of its window up to today; dia_gestion = business days
 /// in [apertura, fecha], so it keeps its value over weekends and holidays.
+///
+/// The scope's campaigns get their whole window (a few dozen rows each), whatever the scope's
+/// days: a change of the campaign's shape (its window, cartera, calendar) then shows up in the
+/// step's probe, which widens the build to the first day it moved (`changes::CAMPANA_DIA`).
 pub fn campana_dia(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     let dia_campana = ctx.d.days_between("k.fecha", "c.fecha_apertura");
     let in_campaigns = ctx.in_campaigns("c.archivo");
-    let in_days = ctx.in_days("fecha");
     Step {
         name: "aux_campana_dia",
         delete: format!(
-            "DELETE FROM aux_campana_dia WHERE {} AND {}",
-            ctx.in_campaigns("archivo"),
-            ctx.in_days("fecha")
+            "DELETE FROM aux_campana_dia WHERE {}",
+            ctx.in_campaigns("archivo")
         ),
         insert: format!(
             r"WITH {camp},
@@ -65,8 +67,7 @@ days AS (
 INSERT INTO aux_campana_dia
     (archivo, fecha, cartera, fecha_apertura, fecha_cierre, es_dia_habil, dia_campana, dia_gestion)
 SELECT archivo, fecha, cartera, fecha_apertura, fecha_cierre, es_dia_habil, dia_campana, dia_gestion
-FROM days
-WHERE {in_days}"
+FROM days"
         ),
     }
 }

@@ -1,12 +1,15 @@
 //! Widening an incremental rebuild when a campaign-wide aux table changed.
 //!
-//! An incremental build rebuilds dated rows from the earliest day whose raw input changed. Two
-//! aux tables are not dated but feed every day of a campaign: aux_cuenta_campana (an account's
-//! servicio, due date and assigned debt come from the campaign's assignment snapshot) and
-//! aux_pagos (a payment's account is the one of its document's latest trandeuda snapshot). A new
-//! snapshot can change either for days before it. So these steps compare the scope's rows before
-//! and after the rebuild, and the earliest day a changed row touches lowers the build's `from`
-//! for the steps that follow.
+//! An incremental build rebuilds dated rows from the earliest day whose raw input changed. Three
+//! aux tables are rebuilt whole for the scope's campaigns and feed many days at once:
+//! aux_campana_dia (the campaign's shape: window, cartera, business days), aux_cuenta_campana
+//! (an account's servicio, due date and assigned debt come from the campaign's assignment
+//! snapshot) and aux_pagos (a payment's account is the one of its document's latest trandeuda
+//! snapshot). Their raw inputs say little about which days moved: a campaign that closes
+//! rewrites its calendario row without changing any past day, a payment re-delivered in a later
+//! file changes nothing, a new snapshot can move a payment dated weeks before it. So these steps
+//! compare the scope's rows before and after the rebuild, and the earliest day a changed row
+//! touches lowers the build's `from` for the steps that follow.
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
@@ -21,6 +24,14 @@ pub struct Probe {
     /// The earliest dated row a changed row affects, over the changed rows `x`.
     pub day: &'static str,
 }
+
+pub const CAMPANA_DIA: Probe = Probe {
+    table: "aux_campana_dia",
+    // fecha_cierre is left out: no later step reads it (the window end reaches them as the days
+    // this table holds), so a campaign closing on its last day moves nothing before it.
+    columns: "archivo, fecha, cartera, fecha_apertura, es_dia_habil, dia_campana, dia_gestion",
+    day: "x.fecha",
+};
 
 pub const CUENTA_CAMPANA: Probe = Probe {
     table: "aux_cuenta_campana",

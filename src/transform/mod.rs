@@ -11,7 +11,9 @@
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
 //! rebuilt for the scope's campaigns and, where they are dated, its days; aux_cuenta_campana,
-//! aux_pagos and assignment_data are not dated and are rebuilt whole per campaign. Day-keyed rows
+//! aux_pagos and assignment_data are not dated and are rebuilt whole per campaign, as is
+//! aux_campana_dia (a few rows per campaign, compared to find the days a shape change moved,
+//! see `changes`). Day-keyed rows
 //! that hold every archivo at once (aux_gestiones, operation_data, productivity_data) are rebuilt
 //! for whole Lima days: [from, to] when `from` is given, otherwise the days spanned by the
 //! scope's campaign windows (every day when the scope names no campaigns). Derived values that
@@ -77,7 +79,7 @@ type StepBuilder = fn(&Ctx) -> Step;
 /// The steps after the business-day calendar, in the order a one-connection build runs them
 /// (DOMAIN §7.6), each with the probe that widens the build when its campaign-wide rows change.
 const STEPS: [(StepBuilder, Option<&changes::Probe>); 11] = [
-    (calendar::campana_dia, None),
+    (calendar::campana_dia, Some(&changes::CAMPANA_DIA)),
     (accounts::cuenta_campana, Some(&changes::CUENTA_CAMPANA)),
     (gestiones::gestiones, None),
     (gestiones::gestion_cuenta, None),
@@ -316,21 +318,23 @@ fn date_column(
 }
 
 /// The scope a raw load calls for (DOMAIN §7.6): open campaigns, plus campaigns whose window
-/// intersects [earliest raw date touched since `since` − lookback, today], rebuilt from that
-/// earliest touched date on.
+/// intersects [earliest raw date touched since `since` − lookback, today], rebuilt from the
+/// earliest day a touched row dates directly.
 ///
 /// "Touched" = raw rows with `updated_at >= since` (a load moves `updated_at` only when a row
 /// is new or changed); their business date is fecha_apertura (calendario), fecha_asignacion
 /// (asignaciones), fecha_proceso (trandeuda), fecha_pago (pagos) and the Lima date of the
 /// interaction (gestiones). A day's rows read inputs of that day and earlier only, so days before
-/// the earliest touched date stand; the exceptions (an account's attributes, a payment's account)
-/// live in campaign-wide aux tables whose changes widen the build as it runs (see `changes`).
-/// Campaigns named by touched calendario or asignaciones rows are included directly too: their
-/// shape (window, accounts) changed, so `from` reaches back to the first of their aperturas and
-/// their whole windows are rebuilt. A touched homologation or ejecutivos row (a new mapping, a
-/// renamed agent) rebuilds the open campaigns' whole windows the same way (§7.6); older history
-/// keeps its classification until a rebuild asks for it. Nothing touched: `from` is today (open
-/// campaigns still gain today's row); `to` stays open.
+/// the earliest touched date stand. `from` is that date over the inputs of dated rows
+/// (trandeuda: the debt carried forward from a snapshot; gestiones). Calendario, asignaciones
+/// and pagos reach the dated rows only through campaign-wide aux tables, which each build
+/// rebuilds whole and compares (see `changes`): their own changes widen the build to the first
+/// day they move, so a campaign that closes or a payment re-delivered in a later file does not
+/// drag every build back weeks. Campaigns named by touched calendario or asignaciones rows are
+/// in the scope directly, so that comparison sees them. A touched homologation or ejecutivos
+/// row (a new mapping, a renamed agent) rebuilds the open campaigns' whole windows (§7.6);
+/// older history keeps its classification until a rebuild asks for it. Nothing touched: `from`
+/// is today (open campaigns still gain today's row); `to` stays open.
 pub async fn affected_scope(
     db: &DatabaseConnection,
     since: DateTime<Utc>,
@@ -350,15 +354,16 @@ pub async fn affected_scope(
     };
     let touched = |col: &str| d.timestamp_at_least(col, since);
     let earliest_sql = format!(
-        "SELECT {earliest} AS earliest FROM (
-            SELECT MIN(fecha_apertura) AS d FROM raw_calendario WHERE {t}
-            UNION ALL SELECT MIN(fecha_asignacion) FROM raw_asignaciones WHERE {t}
-            UNION ALL SELECT MIN(fecha_proceso) FROM raw_trandeuda WHERE {t}
-            UNION ALL SELECT MIN(fecha_pago) FROM raw_pagos WHERE {t}
-            UNION ALL SELECT MIN({vb_day}) FROM raw_voicebot_gestiones WHERE {t}
-            UNION ALL SELECT MIN({ma_day}) FROM raw_mibotair_gestiones WHERE {t}
+        "SELECT {earliest} AS earliest, {dated} AS dated FROM (
+            SELECT MIN(fecha_apertura) AS d, 0 AS dates FROM raw_calendario WHERE {t}
+            UNION ALL SELECT MIN(fecha_asignacion), 0 FROM raw_asignaciones WHERE {t}
+            UNION ALL SELECT MIN(fecha_pago), 0 FROM raw_pagos WHERE {t}
+            UNION ALL SELECT MIN(fecha_proceso), 1 FROM raw_trandeuda WHERE {t}
+            UNION ALL SELECT MIN({vb_day}), 1 FROM raw_voicebot_gestiones WHERE {t}
+            UNION ALL SELECT MIN({ma_day}), 1 FROM raw_mibotair_gestiones WHERE {t}
         ) touched",
         earliest = d.date_text("MIN(d)"),
+        dated = d.date_text("MIN(CASE WHEN dates = 1 THEN d END)"),
         t = touched("updated_at"),
         vb_day = d.lima_date("date"),
         ma_day = d.lima_date("date"),
@@ -367,6 +372,7 @@ pub async fn affected_scope(
         .query_one_raw(Statement::from_string(backend, earliest_sql))
         .await?;
     let earliest = date_column(row.as_ref(), "earliest")?;
+    let dated = date_column(row.as_ref(), "dated")?;
     let start = earliest.map(|e| e - Duration::days(i64::from(lookback_days)));
 
     let intersects = match start {
@@ -378,17 +384,21 @@ pub async fn affected_scope(
         None => d.bool(false).to_string(),
     };
     let campaigns_sql = format!(
-        "WITH {camp}, reshaped AS (
+        "WITH {camp},
+         reshaped AS (
             SELECT archivo FROM raw_calendario WHERE {t}
             UNION SELECT {stripped} FROM raw_asignaciones WHERE {t}
-            UNION SELECT archivo FROM camp WHERE fecha_cierre IS NULL AND EXISTS (
+         ),
+         reclassified AS (
+            SELECT archivo FROM camp WHERE fecha_cierre IS NULL AND EXISTS (
                 SELECT 1 FROM raw_homologacion_voicebot WHERE {t}
                 UNION ALL SELECT 1 FROM raw_homologacion_mibotair WHERE {t}
                 UNION ALL SELECT 1 FROM raw_ejecutivos WHERE {t}
             )
          )
          SELECT archivo, {apertura} AS apertura,
-            CASE WHEN archivo IN (SELECT archivo FROM reshaped) THEN 1 ELSE 0 END AS reshaped
+            CASE WHEN archivo IN (SELECT archivo FROM reclassified) THEN 1 ELSE 0 END
+                AS reclassified
          FROM camp
          WHERE fecha_cierre IS NULL OR {intersects} OR archivo IN (SELECT archivo FROM reshaped)
          ORDER BY archivo",
@@ -401,10 +411,10 @@ pub async fn affected_scope(
         .query_all_raw(Statement::from_string(backend, campaigns_sql))
         .await?;
     let mut campaigns = Vec::with_capacity(rows.len());
-    let mut from = earliest.unwrap_or(today);
+    let mut from = dated.map_or(today, |dated| dated.min(today));
     for row in &rows {
         campaigns.push(row.try_get::<String>("", "archivo")?);
-        if row.try_get::<i32>("", "reshaped")? == 1
+        if row.try_get::<i32>("", "reclassified")? == 1
             && let Some(apertura) = date_column(Some(row), "apertura")?
         {
             from = from.min(apertura);
@@ -452,20 +462,20 @@ mod tests {
                 (dia, vec![]),
                 // Its probe dates a changed account by the campaign's first day.
                 (cuenta, vec![dia]),
-                (gestiones, vec![cuenta]),
-                (gestion_cuenta, vec![cuenta, gestiones]),
-                (pagos, vec![cuenta]),
+                (gestiones, vec![dia, cuenta]),
+                (gestion_cuenta, vec![dia, cuenta, gestiones]),
+                (pagos, vec![dia, cuenta]),
                 (estado, vec![dia, cuenta, pagos]),
                 (
                     "dashboard_data",
                     vec![dia, cuenta, gestion_cuenta, pagos, estado]
                 ),
                 ("evolution_data", vec![dia, cuenta, pagos, "dashboard_data"]),
-                ("assignment_data", vec![cuenta, pagos, estado]),
-                ("operation_data", vec![cuenta, gestiones, pagos]),
+                ("assignment_data", vec![dia, cuenta, pagos, estado]),
+                ("operation_data", vec![dia, cuenta, gestiones, pagos]),
                 (
                     "productivity_data",
-                    vec![cuenta, gestiones, gestion_cuenta, pagos]
+                    vec![dia, cuenta, gestiones, gestion_cuenta, pagos]
                 ),
             ]
         );

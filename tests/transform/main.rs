@@ -20,6 +20,8 @@ on_both_engines!(
     affected_scope_follows_the_load,
     a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
     changed_assigned_debt_rebuilds_the_whole_window,
+    a_campaign_closing_on_its_last_day_rebuilds_only_today,
+    a_new_cartera_label_rebuilds_the_campaigns_earlier_days,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -130,14 +132,16 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     let loaded_at: DateTime<Utc> = LOADED_AT.parse().unwrap();
     let both = Some(vec![B.to_string(), A.to_string()]); // sorted: "…_AN_…" < "…_Temprana_…"
 
-    // Everything was touched: the earliest business date is the ignored calendario duplicate's
-    // apertura 2025-05-20.
+    // Everything was touched: the build starts at the earliest date a dated input carries, the
+    // gestión m6 of 06-04 (the ignored calendario duplicate's apertura 05-20 selects campaigns
+    // only: calendario reaches the days through aux_campana_dia, whose comparison widens the
+    // build).
     let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
     assert_eq!(
         scope,
         Scope {
             campaigns: both.clone(),
-            from: Some(date("2025-05-20")),
+            from: Some(date("2025-06-04")),
             to: None
         }
     );
@@ -155,7 +159,8 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     );
 
     // One payment of 06-10 changed: the campaigns whose window meets [06-10 − 7 days of
-    // lookback, today] (A's too), rebuilt from 06-10 on.
+    // lookback, today] (A's too), rebuilt from today; had the payment moved an earlier day,
+    // aux_pagos's comparison would widen the build.
     db.execute_unprepared(&format!(
         "UPDATE raw_pagos SET updated_at = '{TOUCHED_AT}' WHERE nro_documento = 'D512'"
     ))
@@ -206,6 +211,53 @@ async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: E
     .unwrap();
     let since = TOUCHED_AT.parse().unwrap();
     let scope = affected_scope(db, since, 7, today()).await.unwrap();
+    assert_eq!(scope.from, Some(today()));
+    assert_scope_catches_up(db, &scope, &before).await;
+}
+
+/// Touches B's calendario row (the open campaign, apertura 06-09) with `set`, then returns the
+/// scope a load of it calls for.
+async fn touch_campaign_b(db: &DatabaseConnection, set: &str) -> Scope {
+    db.execute_unprepared(&format!(
+        "UPDATE raw_calendario SET {set}, updated_at = '{TOUCHED_AT}' WHERE archivo = '{B}'"
+    ))
+    .await
+    .unwrap();
+    affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap()
+}
+
+async fn a_campaign_closing_on_its_last_day_rebuilds_only_today(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    let before = dump_all(db).await;
+
+    // B closes today: its calendario row changes, none of its earlier days do.
+    let scope = touch_campaign_b(db, "fecha_cierre = '2025-06-10'").await;
+    assert_eq!(scope.from, Some(today()));
+    let reports = build(db, &scope, today()).await.unwrap();
+    let estado = reports
+        .iter()
+        .find(|r| r.step == "aux_cuenta_estado_diario");
+    // B's 4 accounts on today only: the build was not widened to B's apertura.
+    assert_eq!(estado.map(|r| r.rows), Some(4));
+    let after = dump_all(db).await;
+    assert_ne!(after, before, "the closing date is not in aux_campana_dia");
+    build(db, &Scope::everything(), today()).await.unwrap();
+    assert_eq!(after, dump_all(db).await);
+}
+
+async fn a_new_cartera_label_rebuilds_the_campaigns_earlier_days(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    let before = dump_all(db).await;
+
+    // B's label now says TEMPRANA: every day of B changes cartera, also 06-09, before the
+    // scope's `from` (today).
+    let scope = touch_campaign_b(db, "tipo_cartera = 'Temprana'").await;
     assert_eq!(scope.from, Some(today()));
     assert_scope_catches_up(db, &scope, &before).await;
 }
