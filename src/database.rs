@@ -4,10 +4,11 @@ use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait, TimescaleMode};
 use sea_orm::{
-    ConnectOptions, Database, DatabaseConnection, DbBackend, DbErr, sqlx::sqlite::SqliteJournalMode,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    sqlx::sqlite::SqliteJournalMode,
 };
 
-use crate::config::DatabaseConfig;
+use crate::{config::DatabaseConfig, transform::dialect::Dialect};
 
 /// Opens the pool. PostgreSQL connections carry the statement timeout; SQLite runs in WAL mode
 /// so the API keeps reading while the ETL writes.
@@ -99,4 +100,47 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
         drop(session.detach());
     }
     migrated
+}
+
+/// Share of a table's rows a load or a transform step must write before the table's planner
+/// statistics are refreshed: PostgreSQL's own autoanalyze threshold
+/// (`autovacuum_analyze_scale_factor`).
+const ANALYZE_SHARE: f64 = 0.1;
+
+/// Refreshes the planner statistics of `table` after a load or a transform step wrote
+/// `written` of its rows (inserted, updated or deleted), when they are enough to change plans:
+/// a tenth of the rows it had, or any rows in a table never analysed. The transform steps that
+/// follow plan their statements on them long before autovacuum would have analysed the table,
+/// and a smaller change (one more day in a long history) moves no plan, so the cost of
+/// analysing — seconds for a quarter of aux_gestiones — is not paid for it. Returns whether it
+/// analysed. PostgreSQL only: SQLite plans without statistics.
+pub async fn refresh_statistics<C: ConnectionTrait>(
+    db: &C,
+    table: &str,
+    written: u64,
+) -> Result<bool, DbErr> {
+    let backend = db.get_database_backend();
+    let Some(analyze) = Dialect::of(backend).analyze(&[table]) else {
+        return Ok(false);
+    };
+    if written == 0 {
+        return Ok(false);
+    }
+    // reltuples is the row count the last analyse (or vacuum) saw, -1 before the first one.
+    let sql = format!(
+        "SELECT CAST(reltuples AS DOUBLE PRECISION) AS n FROM pg_class WHERE oid = '{}'::regclass",
+        table
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(backend, sql))
+        .await?;
+    let known_rows: f64 = match row {
+        Some(row) => row.try_get("", "n")?,
+        None => -1.0,
+    };
+    if known_rows >= 0.0 && (written as f64) < ANALYZE_SHARE * known_rows {
+        return Ok(false);
+    }
+    db.execute_unprepared(&analyze).await?;
+    Ok(true)
 }

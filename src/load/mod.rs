@@ -17,7 +17,6 @@ use uuid::Uuid;
 use crate::{
     extract::normalise::{RawRow, RawValue},
     tables::TableSpec,
-    transform::dialect::Dialect,
 };
 
 /// The load metadata every raw row carries (DOMAIN §5).
@@ -90,47 +89,6 @@ pub async fn delete_rows_not_loaded_by<C: ConnectionTrait>(
         [Value::from(extraction_id)],
     );
     Ok(db.execute_raw(statement).await?.rows_affected())
-}
-
-/// Share of a table's rows a load must write before it refreshes the table's planner
-/// statistics: PostgreSQL's own autoanalyze threshold (`autovacuum_analyze_scale_factor`).
-const ANALYZE_SHARE: f64 = 0.1;
-
-/// Refreshes the planner statistics of `table` after a load wrote `written` of its rows, when
-/// they are enough to change plans: a tenth of the rows it had, or any rows in a table never
-/// analysed. The transform that follows plans its statements on them long before autovacuum
-/// would have analysed the table, and a smaller change (one more day in a long history) moves
-/// no plan, so the cost of analysing — up to a second for a wide table — is not paid for it.
-/// Returns whether it analysed. PostgreSQL only: SQLite plans without statistics.
-pub async fn refresh_statistics<C: ConnectionTrait>(
-    db: &C,
-    table: &TableSpec,
-    written: u64,
-) -> Result<bool, DbErr> {
-    let backend = db.get_database_backend();
-    let Some(analyze) = Dialect::of(backend).analyze(&[table.raw_table]) else {
-        return Ok(false);
-    };
-    if written == 0 {
-        return Ok(false);
-    }
-    // reltuples is the row count the last analyse (or vacuum) saw, -1 before the first one.
-    let sql = format!(
-        "SELECT CAST(reltuples AS DOUBLE PRECISION) AS n FROM pg_class WHERE oid = '{}'::regclass",
-        table.raw_table
-    );
-    let row = db
-        .query_one_raw(Statement::from_string(backend, sql))
-        .await?;
-    let known_rows: f64 = match row {
-        Some(row) => row.try_get("", "n")?,
-        None => -1.0,
-    };
-    if known_rows >= 0.0 && (written as f64) < ANALYZE_SHARE * known_rows {
-        return Ok(false);
-    }
-    db.execute_unprepared(&analyze).await?;
-    Ok(true)
 }
 
 /// Rows as a JSON array of objects keyed by raw column name.

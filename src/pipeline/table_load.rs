@@ -16,6 +16,7 @@ use super::{
     plan::{self, Plan, Settings},
 };
 use crate::{
+    database,
     entities::control::etl_watermarks,
     extract::normalise::{self, Rejection},
     load::{self, LoadMeta, Rewrite},
@@ -459,11 +460,11 @@ impl TableLoad<'_> {
         Ok(())
     }
 
-    /// Statistics for the transform that follows (see [`load::refresh_statistics`]). The rows
+    /// Statistics for the transform that follows (see [`database::refresh_statistics`]). The rows
     /// are loaded by now, so a failure only costs plan quality: it is logged, not raised.
     async fn refresh_statistics(&self) {
         let written = self.counts.inserted + self.counts.updated;
-        match load::refresh_statistics(&self.pipeline.db, self.table, written).await {
+        match database::refresh_statistics(&self.pipeline.db, self.table.raw_table, written).await {
             Ok(analysed) => {
                 tracing::debug!(table = self.table.name, written, analysed, "statistics")
             }

@@ -37,6 +37,8 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
 use tokio::task::JoinSet;
 
+use crate::database;
+
 use self::{
     campaigns::{camp_cte, strip_txt},
     context::Ctx,
@@ -112,7 +114,7 @@ pub async fn build(
         to: scope.to,
         days: None,
     };
-    // The raw tables' statistics are the load's to refresh (`load::refresh_statistics`).
+    // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
     let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
     ctx.days = gestion_days(db, &ctx).await?;
 
@@ -236,7 +238,8 @@ async fn run(
             .await
             .map_err(|e| context_error(step.name, "keep previous rows", e))?;
     }
-    txn.execute_unprepared(&step.delete)
+    let deleted = txn
+        .execute_unprepared(&step.delete)
         .await
         .map_err(|e| context_error(step.name, "delete", e))?;
     let inserted = txn
@@ -250,7 +253,10 @@ async fn run(
         None => None,
     };
     txn.commit().await?;
-    analyze(db, &[step.name]).await?;
+    let written = deleted.rows_affected() + inserted.rows_affected();
+    database::refresh_statistics(db, step.name, written)
+        .await
+        .map_err(|e| context_error(step.name, "analyze", e))?;
     let report = StepReport {
         step: step.name,
         rows: inserted.rows_affected(),
@@ -263,16 +269,6 @@ async fn run(
         "transform step"
     );
     Ok((report, changed))
-}
-
-/// Brings the planner's statistics of `tables` up to date (see [`Dialect::analyze`]).
-async fn analyze(db: &DatabaseConnection, tables: &[&str]) -> Result<(), DbErr> {
-    if let Some(sql) = Dialect::of(db.get_database_backend()).analyze(tables) {
-        db.execute_unprepared(&sql)
-            .await
-            .map_err(|e| DbErr::Custom(format!("analyze {}: {e}", tables.join(", "))))?;
-    }
-    Ok(())
 }
 
 fn context_error(step: &str, phase: &str, e: DbErr) -> DbErr {

@@ -3,9 +3,10 @@
 
 use chrono::{NaiveDate, Utc};
 use pulso::{
+    database::refresh_statistics,
     entities::raw::{ejecutivos, pagos},
     extract::normalise::{RawRow, normalise},
-    load::{LoadMeta, Rewrite, Written, delete_rows_not_loaded_by, refresh_statistics, upsert},
+    load::{LoadMeta, Rewrite, Written, delete_rows_not_loaded_by, upsert},
     source::Cell,
     tables::{EJECUTIVOS, PAGOS},
 };
@@ -194,7 +195,7 @@ async fn a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table(engine: 
             let written = upsert(&conn, &PAGOS, &rows, &meta(), Rewrite::Changed, 100)
                 .await
                 .unwrap();
-            refresh_statistics(&conn, &PAGOS, written.inserted + written.updated)
+            refresh_statistics(&conn, PAGOS.raw_table, written.inserted + written.updated)
                 .await
                 .unwrap()
         }

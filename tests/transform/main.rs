@@ -78,7 +78,7 @@ async fn fixture_pins_every_kpi(engine: Engine) {
 /// A build's later steps are planned with statistics of the rows its earlier steps just wrote,
 /// not of empty tables: every table it wrote has been analysed. (The fixture's tables are far
 /// below autovacuum's threshold, so only the build can have done it. The raw tables are the
-/// load's to analyse: `load::refresh_statistics`.)
+/// load's to analyse: `database::refresh_statistics`.)
 #[tokio::test]
 async fn a_build_leaves_current_planner_statistics_on_postgres() {
     let test_db = loaded(Engine::Postgres).await;
