@@ -3,12 +3,17 @@
 
 use super::{Step, context::Ctx, context::is_blank};
 
-/// CTE `sd(d)`: the snapshot days, i.e. every fecha_proceso with a non-rejected trandeuda row.
-/// Snapshots are global over the table (§13.6).
-pub fn snapshot_days_cte() -> String {
+/// The latest snapshot day on or before the DATE `day` (`latest`) or the first on or after it
+/// (not `latest`), NULL when there is none: a day with a non-rejected trandeuda row (§13.6,
+/// snapshots are global over the table). A scalar subquery, so that the engine walks the
+/// fecha_proceso index from `day` and stops at the first such row, where collecting the
+/// distinct days first read every row of the table.
+pub fn snapshot_day(day: &str, latest: bool) -> String {
+    let (pick, compare) = if latest { ("MAX", "<=") } else { ("MIN", ">=") };
     format!(
-        "sd AS (SELECT DISTINCT fecha_proceso AS d FROM raw_trandeuda WHERE {})",
-        is_blank("motivo_rechazo")
+        "(SELECT {pick}(sd.fecha_proceso) FROM raw_trandeuda sd \
+         WHERE sd.fecha_proceso {compare} {day} AND {not_rejected})",
+        not_rejected = is_blank("sd.motivo_rechazo")
     )
 }
 
@@ -45,7 +50,6 @@ account_debt AS (
 
 pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     let d = ctx.d;
-    let sd = snapshot_days_cte();
     let debt = account_debt_cte(
         "t.fecha_proceso IN (SELECT s FROM sday) AND t.cod_cuenta IN (SELECT cuenta FROM acc)",
     );
@@ -63,13 +67,10 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     SELECT archivo, fecha, fecha_apertura FROM aux_campana_dia
     WHERE {in_campaigns} AND {in_days}
 ),
-{sd},
 -- S(D): the latest snapshot day on or before D (NULL when none exists).
 sday AS (
-    SELECT x.fecha, MAX(sd.d) AS s
+    SELECT x.fecha, {latest_snapshot} AS s
     FROM (SELECT DISTINCT fecha FROM days) x
-    LEFT JOIN sd ON sd.d <= x.fecha
-    GROUP BY x.fecha
 ),
 acc AS (SELECT * FROM aux_cuenta_campana WHERE {acc_in_campaigns}),
 {debt},
@@ -105,6 +106,7 @@ LEFT JOIN paid p ON p.archivo = dd.archivo AND p.fecha = dd.fecha AND p.cuenta =
             in_campaigns = ctx.in_campaigns("archivo"),
             in_days = ctx.in_days("fecha"),
             acc_in_campaigns = ctx.in_campaigns("archivo"),
+            latest_snapshot = snapshot_day("x.fecha", true),
         ),
     }
 }
