@@ -4,7 +4,8 @@
 //!
 //! In one run, against the PostgreSQL of `PULSO_BENCH_POSTGRES_URL` (default: the test server),
 //! each in a fresh database dropped afterwards:
-//! 1. one synthetic month is loaded into the raw layer, then the full aux + mart build is timed;
+//! 1. two synthetic months are loaded into the raw layer, then the aux + mart build of the second
+//!    month (every row of its days, and the campaign-wide aux rows) is timed;
 //! 2. a 90-day data set is loaded and fully built (timed: the baseline), one more day arrives,
 //!    and the ETL run that loads it and rebuilds what it affected is timed; the transform part
 //!    and the whole run are printed as ratios of the full rebuild.
@@ -86,8 +87,9 @@ fn pipeline(db: &BenchDb, source: Arc<dyn Source>) -> Pipeline {
     )
 }
 
-async fn count(db: &BenchDb, table: &str) -> i64 {
-    let sql = format!("SELECT COUNT(*) AS n FROM {table}");
+/// Rows of `from`: a table, optionally with a WHERE clause.
+async fn count(db: &BenchDb, from: &str) -> i64 {
+    let sql = format!("SELECT COUNT(*) AS n FROM {from}");
     let statement = sea_orm::Statement::from_string(db.conn.get_database_backend(), sql);
     let row = db.conn.query_one_raw(statement).await.unwrap().unwrap();
     row.try_get("", "n").unwrap()
@@ -116,11 +118,9 @@ async fn load(pipeline: &Pipeline, raw_only: bool) -> pulso::pipeline::RunReport
     report
 }
 
-async fn full_build(db: &BenchDb, today: NaiveDate) -> f64 {
+async fn timed_build(db: &BenchDb, scope: &Scope, today: NaiveDate) -> f64 {
     let started = Instant::now();
-    let steps = transform::build(&db.conn, &Scope::everything(), today)
-        .await
-        .unwrap();
+    let steps = transform::build(&db.conn, scope, today).await.unwrap();
     let seconds = started.elapsed().as_secs_f64();
     print_steps(&steps);
     seconds
@@ -139,24 +139,37 @@ fn print_steps(steps: &[transform::StepReport]) {
 async fn main() {
     // The incremental run logs its scope and any widening: what decides its cost.
     pulso::telemetry::init(&LogConfig {
-        level: "warn,pulso::transform=info,pulso::pipeline::transform_stage=info".into(),
+        level: "error,pulso::transform=info,pulso::pipeline::transform_stage=info".into(),
         ..LogConfig::default()
     });
     let accounts = arg("--accounts", 25_000);
     let days = arg("--days", 90);
 
-    eprintln!("1. one month, {accounts} accounts: loading the raw layer…");
+    // The month is the second of a two-month data set: the first month of a data set ramps up
+    // from nothing (its early days hold few open campaigns, about half a month's gestiones),
+    // while from the second on, campaigns opened the month before are still being worked.
+    let month_first_day = start() + Duration::days(30);
+    eprintln!("1. one month, {accounts} accounts a month: loading the raw layer…");
     let month = BenchDb::create().await;
-    let month_source = source(accounts, 1, 30);
+    let month_source = source(accounts, 2, 60);
     load(&pipeline(&month, Arc::clone(&month_source)), true).await;
-    let gestiones = count(&month, "raw_voicebot_gestiones").await
-        + count(&month, "raw_mibotair_gestiones").await;
-    eprintln!("  full aux + mart build ({gestiones} gestiones):");
-    let month_seconds = full_build(&month, month_source.today()).await;
+    let in_month = format!(
+        "date >= '{}'",
+        lima::start_of_day(month_first_day).to_rfc3339()
+    );
+    let gestiones = count(&month, &format!("raw_voicebot_gestiones WHERE {in_month}")).await
+        + count(&month, &format!("raw_mibotair_gestiones WHERE {in_month}")).await;
+    eprintln!("  aux + mart build of the month ({gestiones} gestiones):");
+    let one_month = Scope {
+        campaigns: None,
+        from: Some(month_first_day),
+        to: None,
+    };
+    let month_seconds = timed_build(&month, &one_month, month_source.today()).await;
     month.drop().await;
     println!(
-        "full build, one month ({accounts} accounts, {gestiones} gestiones): {month_seconds:.2} s \
-         — target < 10 s: {}",
+        "build of one month ({accounts} accounts assigned, {gestiones} gestiones): \
+         {month_seconds:.2} s — target < 10 s: {}",
         verdict(month_seconds < 10.0)
     );
 
@@ -167,7 +180,7 @@ async fn main() {
     let quarter_source = source(accounts, months, days);
     load(&pipeline(&quarter, Arc::clone(&quarter_source)), false).await;
     eprintln!("  full rebuild (the baseline):");
-    let full_seconds = full_build(&quarter, quarter_source.today()).await;
+    let full_seconds = timed_build(&quarter, &Scope::everything(), quarter_source.today()).await;
     eprintln!("  one more day arrives; incremental run:");
     let started = Instant::now();
     let report = load(

@@ -9,7 +9,8 @@
 //! rewrites its calendario row without changing any past day, a payment re-delivered in a later
 //! file changes nothing, a new snapshot can move a payment dated weeks before it. So these steps
 //! compare the scope's rows before and after the rebuild, and the earliest day a changed row
-//! touches lowers the build's `from` for the steps that follow.
+//! touches lowers the `from` of its campaign for the steps that follow (and the days of the
+//! day-keyed rows, which hold every campaign at once).
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
@@ -67,31 +68,36 @@ pub async fn keep_previous(
     .map(drop)
 }
 
-/// The earliest day a row added or removed by the step affects (`None`: nothing changed);
-/// call after the step's INSERT, in the same transaction.
-pub async fn earliest_changed_day(
+/// Per campaign, the earliest day a row added or removed by the step affects (none: nothing
+/// changed); call after the step's INSERT, in the same transaction.
+pub async fn earliest_changed_days(
     txn: &DatabaseTransaction,
     probe: &Probe,
     ctx: &Ctx,
-) -> Result<Option<NaiveDate>, DbErr> {
+) -> Result<Vec<(String, NaiveDate)>, DbErr> {
     let sql = format!(
         "WITH now_rows AS (SELECT {columns} FROM {table} WHERE {scope}),
         added AS (SELECT * FROM now_rows EXCEPT SELECT * FROM {PREVIOUS}),
         removed AS (SELECT * FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
         changed AS (SELECT * FROM added UNION ALL SELECT * FROM removed),
-        days AS (SELECT {day} AS day FROM changed x)
-        SELECT {earliest} AS earliest FROM days",
+        days AS (SELECT x.archivo, {day} AS day FROM changed x)
+        SELECT archivo, {earliest} AS earliest FROM days GROUP BY archivo",
         columns = probe.columns,
         table = probe.table,
         scope = ctx.in_campaigns("archivo"),
         day = probe.day,
         earliest = ctx.d.date_text("MIN(day)"),
     );
-    let row = txn
-        .query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
+    let rows = txn
+        .query_all_raw(Statement::from_string(txn.get_database_backend(), sql))
         .await?;
-    let earliest = date_column(row.as_ref(), "earliest")?;
+    let mut changed = Vec::with_capacity(rows.len());
+    for row in &rows {
+        if let Some(day) = date_column(Some(row), "earliest")? {
+            changed.push((row.try_get("", "archivo")?, day));
+        }
+    }
     txn.execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
         .await?;
-    Ok(earliest)
+    Ok(changed)
 }

@@ -1,6 +1,8 @@
 //! What every build's SQL is rendered against: the dialect, Lima `today`, the scope as SQL
 //! predicates, and the load-time stamp written into the rows.
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::dialect::{Dialect, and_all, quote};
@@ -15,6 +17,9 @@ pub struct Ctx {
     /// Days of the campaign-keyed rows that are rebuilt (inclusive, open when `None`).
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Campaigns rebuilt from a day before `from`: a change of their campaign-wide rows moved
+    /// their earlier days (see `changes`). The other campaigns keep `from`.
+    pub earlier: BTreeMap<String, NaiveDate>,
     /// Days of the day-keyed rows (aux_gestiones, operation_data, productivity_data), which are
     /// rebuilt for every archivo at once; `None` = nothing to rebuild.
     pub days: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
@@ -49,14 +54,38 @@ impl Ctx {
         }
     }
 
-    /// `col` (a DATE) is a day of the scope's campaign-keyed rows.
-    pub fn in_days(&self, col: &str) -> String {
+    /// The first day any campaign's rows are rebuilt from (`None`: from the beginning).
+    pub fn first_day(&self) -> Option<NaiveDate> {
+        let from = self.from?;
+        Some(
+            self.earlier
+                .values()
+                .fold(from, |first, &day| first.min(day)),
+        )
+    }
+
+    /// `day` (a DATE) is a day of the scope's campaign-keyed rows for the campaign in `archivo`.
+    pub fn in_days(&self, archivo: &str, day: &str) -> String {
         let mut parts = Vec::new();
-        if let Some(from) = self.from {
-            parts.push(format!("{col} >= {}", self.date(from)));
+        if let (Some(from), Some(first)) = (self.from, self.first_day()) {
+            // The bound over every campaign, which an index on `day` can use.
+            parts.push(format!("{day} >= {}", self.date(first)));
+            if !self.earlier.is_empty() {
+                let arms: String = self
+                    .earlier
+                    .iter()
+                    .map(|(campaign, first)| {
+                        format!(" WHEN {} THEN {}", quote(campaign), self.date(*first))
+                    })
+                    .collect();
+                parts.push(format!(
+                    "{day} >= CASE {archivo}{arms} ELSE {} END",
+                    self.date(from)
+                ));
+            }
         }
         if let Some(to) = self.to {
-            parts.push(format!("{col} <= {}", self.date(to)));
+            parts.push(format!("{day} <= {}", self.date(to)));
         }
         and_all(parts)
     }

@@ -60,7 +60,7 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
         delete: format!(
             "DELETE FROM aux_cuenta_estado_diario WHERE {} AND {}",
             ctx.in_campaigns("archivo_campana"),
-            ctx.in_days("fecha_proceso")
+            ctx.in_days("archivo_campana", "fecha_proceso")
         ),
         insert: format!(
             r"WITH days AS (
@@ -104,7 +104,7 @@ JOIN sday s ON s.fecha = dd.fecha
 LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.s
 LEFT JOIN paid p ON p.archivo = dd.archivo AND p.fecha = dd.fecha AND p.cuenta = a.cuenta",
             in_campaigns = ctx.in_campaigns("archivo"),
-            in_days = ctx.in_days("fecha"),
+            in_days = ctx.in_days("archivo", "fecha"),
             acc_in_campaigns = ctx.in_campaigns("archivo"),
             latest_snapshot = snapshot_day("x.fecha", true),
         ),

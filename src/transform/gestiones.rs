@@ -156,7 +156,7 @@ pub fn gestion_cuenta(ctx: &Ctx) -> Step {
         delete: format!(
             "DELETE FROM aux_gestion_cuenta WHERE {} AND {}",
             ctx.in_campaigns("archivo"),
-            ctx.in_days("fecha_gestion")
+            ctx.in_days("archivo", "fecha_gestion")
         ),
         insert: format!(
             r"WITH {camp}
@@ -170,7 +170,7 @@ JOIN aux_gestiones g ON g.cod_luna = a.cod_luna
     AND g.fecha_gestion BETWEEN c.fecha_apertura AND c.fin
 WHERE {in_campaigns} AND {in_days}",
             in_campaigns = ctx.in_campaigns("c.archivo"),
-            in_days = ctx.in_days("g.fecha_gestion"),
+            in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
         ),
     }
 }

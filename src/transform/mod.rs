@@ -10,12 +10,13 @@
 //!
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
-//! rebuilt for the scope's campaigns and, where they are dated, its days; aux_cuenta_campana,
-//! aux_pagos and assignment_data are not dated and are rebuilt whole per campaign, as is
-//! aux_campana_dia (a few rows per campaign, compared to find the days a shape change moved,
-//! see `changes`). Day-keyed rows
-//! that hold every archivo at once (aux_gestiones, operation_data, productivity_data) are rebuilt
-//! for whole Lima days: [from, to] when `from` is given, otherwise the days spanned by the
+//! rebuilt for the scope's campaigns and, where they are dated, its days: from `from`, or for a
+//! campaign whose campaign-wide rows changed, from the first day the change moved (see
+//! `changes`). aux_cuenta_campana, aux_pagos and assignment_data are not dated and are rebuilt
+//! whole per campaign, as is aux_campana_dia (a few rows per campaign, compared to find the
+//! days a change of the campaign's shape moved). Day-keyed rows that hold every archivo at once
+//! (aux_gestiones, operation_data, productivity_data) are rebuilt for whole Lima days: from the
+//! first day of any campaign to `to` when `from` is given, otherwise the days spanned by the
 //! scope's campaign windows (every day when the scope names no campaigns). Derived values that
 //! look across campaigns (archivo_principal, payment credit) read the aux rows of every campaign
 //! as last built.
@@ -31,7 +32,7 @@ mod gestiones;
 mod marts;
 mod payments;
 
-use std::time::Instant;
+use std::{collections::BTreeMap, time::Instant};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
@@ -112,6 +113,7 @@ pub async fn build(
         campaigns: scope.campaigns.clone(),
         from: scope.from,
         to: scope.to,
+        earlier: BTreeMap::new(),
         days: None,
     };
     // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
@@ -168,19 +170,32 @@ pub async fn build(
     Ok(reports)
 }
 
-/// Lowers the build's `from` to `changed` when a step's probe found an earlier affected day.
+/// Lowers a campaign's `from` to the day a step's probe found its rows changed, when earlier,
+/// and the day-keyed rows' days with it.
 async fn widen(
     db: &DatabaseConnection,
     ctx: &mut Ctx,
     step: &str,
-    changed: Option<NaiveDate>,
+    changed: Vec<(String, NaiveDate)>,
 ) -> Result<(), DbErr> {
-    let (Some(changed), Some(from)) = (changed, ctx.from) else {
+    let Some(from) = ctx.from else {
         return Ok(());
     };
-    if changed < from {
-        tracing::info!(step, %changed, "rebuild widened to an earlier day");
-        ctx.from = Some(changed);
+    let mut widened = 0;
+    for (campaign, day) in changed {
+        let first = ctx.earlier.get(&campaign).copied().unwrap_or(from);
+        if day < first {
+            ctx.earlier.insert(campaign, day);
+            widened += 1;
+        }
+    }
+    if widened > 0 {
+        tracing::info!(
+            step,
+            campaigns = widened,
+            first_day = ?ctx.first_day(),
+            "rebuild widened to earlier days"
+        );
         ctx.days = gestion_days(db, ctx).await?;
     }
     Ok(())
@@ -221,13 +236,13 @@ fn names_table(sql: &str, table: &str) -> bool {
     })
 }
 
-/// Runs one step in its own transaction; with a probe, also returns the earliest day its
-/// changed rows affect.
+/// Runs one step in its own transaction; with a probe, also returns per campaign the earliest
+/// day its changed rows affect.
 async fn run(
     db: &DatabaseConnection,
     step: Step,
     probe: Option<(&changes::Probe, &Ctx)>,
-) -> Result<(StepReport, Option<NaiveDate>), DbErr> {
+) -> Result<(StepReport, Vec<(String, NaiveDate)>), DbErr> {
     let started = Instant::now();
     let txn = db.begin().await?;
     for setting in Dialect::of(db.get_database_backend()).build_settings(step.name) {
@@ -247,10 +262,10 @@ async fn run(
         .await
         .map_err(|e| context_error(step.name, "insert", e))?;
     let changed = match probe {
-        Some((probe, ctx)) => changes::earliest_changed_day(&txn, probe, ctx)
+        Some((probe, ctx)) => changes::earliest_changed_days(&txn, probe, ctx)
             .await
             .map_err(|e| context_error(step.name, "compare", e))?,
-        None => None,
+        None => Vec::new(),
     };
     txn.commit().await?;
     let written = deleted.rows_affected() + inserted.rows_affected();
@@ -281,7 +296,7 @@ async fn gestion_days(
     ctx: &Ctx,
 ) -> Result<Option<(Option<NaiveDate>, Option<NaiveDate>)>, DbErr> {
     if ctx.from.is_some() || ctx.campaigns.is_none() {
-        return Ok(Some((ctx.from, ctx.to)));
+        return Ok(Some((ctx.first_day(), ctx.to)));
     }
     let d = ctx.d;
     let sql = format!(
@@ -346,6 +361,7 @@ pub async fn affected_scope(
         campaigns: None,
         from: None,
         to: None,
+        earlier: BTreeMap::new(),
         days: None,
     };
     let touched = |col: &str| d.timestamp_at_least(col, since);
@@ -436,6 +452,7 @@ mod tests {
             campaigns: Some(vec!["CAMP_A".into()]),
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
             to: None,
+            earlier: BTreeMap::new(),
             days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
         };
         let names: Vec<&str> = STEPS.iter().map(|(build, _)| build(&ctx).name).collect();

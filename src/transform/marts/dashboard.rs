@@ -16,7 +16,7 @@ pub fn dashboard(ctx: &Ctx) -> Step {
         delete: format!(
             "DELETE FROM dashboard_data WHERE {} AND {}",
             ctx.in_campaigns("archivo"),
-            ctx.in_days("fecha_foto")
+            ctx.in_days("archivo", "fecha_foto")
         ),
         insert: format!(
             r"WITH days AS (
@@ -152,7 +152,7 @@ SELECT fecha, archivo, cartera, servicio, dia_gestion,
     {now}, {now}, {now}
 FROM r",
             k_in_campaigns = ctx.in_campaigns("archivo"),
-            k_in_days = ctx.in_days("fecha"),
+            k_in_days = ctx.in_days("archivo", "fecha"),
             gc_in_campaigns = ctx.in_campaigns("archivo"),
             p_in_campaigns = ctx.in_campaigns("archivo"),
             a_in_campaigns = ctx.in_campaigns("a.archivo"),
@@ -160,7 +160,7 @@ FROM r",
             gc2_in_campaigns = ctx.in_campaigns("gc.archivo"),
             p2_in_campaigns = ctx.in_campaigns("p.archivo"),
             e_in_campaigns = ctx.in_campaigns("archivo_campana"),
-            e_in_days = ctx.in_days("fecha_proceso"),
+            e_in_days = ctx.in_days("archivo_campana", "fecha_proceso"),
             deuda_asig = money("deuda_asig"),
             deuda_act = money("deuda_act"),
             recupero = money("recupero"),

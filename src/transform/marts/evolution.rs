@@ -20,7 +20,7 @@ pub fn evolution(ctx: &Ctx) -> Step {
         delete: format!(
             "DELETE FROM evolution_data WHERE {} AND {}",
             ctx.in_campaigns("archivo"),
-            ctx.in_days("fecha_foto")
+            ctx.in_days("archivo", "fecha_foto")
         ),
         insert: format!(
             r"INSERT INTO evolution_data
@@ -32,7 +32,7 @@ FROM dashboard_data d
 JOIN aux_campana_dia k ON k.archivo = d.archivo AND k.fecha = d.fecha_foto
 WHERE k.es_dia_habil AND {in_campaigns} AND {in_days}",
             in_campaigns = ctx.in_campaigns("d.archivo"),
-            in_days = ctx.in_days("d.fecha_foto"),
+            in_days = ctx.in_days("d.archivo", "d.fecha_foto"),
         ),
     }
 }
