@@ -180,6 +180,17 @@ async fn affected_scope_follows_the_load(engine: Engine) {
 /// When the second load of the day arrived.
 const TOUCHED_AT: &str = "2025-06-10T14:00:00+00:00";
 
+/// The fixture loaded and fully built, with the rows that build left: the starting point of the
+/// tests that change a raw row and rebuild incrementally.
+async fn built(engine: Engine) -> (TestDb, Vec<Vec<String>>) {
+    let test_db = loaded(engine).await;
+    build(&test_db.connection, &Scope::everything(), today())
+        .await
+        .unwrap();
+    let before = dump_all(&test_db.connection).await;
+    (test_db, before)
+}
+
 /// Builds `scope` after the raw change of a test, then checks that it left exactly the rows a
 /// full build gives, and that the change did move some rows (`before`). Returns how many
 /// aux_cuenta_estado_diario rows the scope rebuilt: how far back it reached.
@@ -200,10 +211,8 @@ async fn assert_scope_catches_up(
 }
 
 async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: Engine) {
-    let test_db = loaded(engine).await;
+    let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
-    build(db, &Scope::everything(), today()).await.unwrap();
-    let before = dump_all(db).await;
 
     // Today's snapshot lists D112 under C12: the 06-06 payment P1 on it is now C12's, not
     // C11's (§7.5: the account of the document's latest snapshot), which changes A's days from
@@ -226,54 +235,43 @@ async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: E
     assert_eq!(estado, 6 * 4 + 4);
 }
 
-/// Touches B's calendario row (the open campaign, apertura 06-09) with `set`, then returns the
-/// scope a load of it calls for.
-async fn touch_campaign_b(db: &DatabaseConnection, set: &str) -> Scope {
+/// On the built fixture, touches B's calendario row (the open campaign, apertura 06-09) with
+/// `set`, checks that the load calls for a build from today and that the build catches up with
+/// a full one; returns the daily-state rows it rebuilt (see [`assert_scope_catches_up`]).
+async fn rebuild_after_touching_campaign_b(engine: Engine, set: &str) -> u64 {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
     db.execute_unprepared(&format!(
         "UPDATE raw_calendario SET {set}, updated_at = '{TOUCHED_AT}' WHERE archivo = '{B}'"
     ))
     .await
     .unwrap();
-    affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
         .await
-        .unwrap()
+        .unwrap();
+    assert_eq!(scope.from, Some(today()));
+    assert_scope_catches_up(db, &scope, &before).await
 }
 
 async fn a_campaign_closing_on_its_last_day_rebuilds_only_today(engine: Engine) {
-    let test_db = loaded(engine).await;
-    let db = &test_db.connection;
-    build(db, &Scope::everything(), today()).await.unwrap();
-    let before = dump_all(db).await;
-
-    // B closes today: its calendario row changes, none of its earlier days do.
-    let scope = touch_campaign_b(db, "fecha_cierre = '2025-06-10'").await;
-    assert_eq!(scope.from, Some(today()));
-    // (The closing date itself is in aux_campana_dia: some rows do move.)
-    let estado = assert_scope_catches_up(db, &scope, &before).await;
+    // B closes today: its calendario row changes, none of its earlier days do (the closing date
+    // itself is in aux_campana_dia: some rows do move).
+    let estado = rebuild_after_touching_campaign_b(engine, "fecha_cierre = '2025-06-10'").await;
     // B's 4 accounts on today only: the build was not widened to B's apertura.
     assert_eq!(estado, 4);
 }
 
 async fn a_new_cartera_label_rebuilds_the_campaigns_earlier_days(engine: Engine) {
-    let test_db = loaded(engine).await;
-    let db = &test_db.connection;
-    build(db, &Scope::everything(), today()).await.unwrap();
-    let before = dump_all(db).await;
-
     // B's label now says TEMPRANA: every day of B changes cartera, also 06-09, before the
     // scope's `from` (today).
-    let scope = touch_campaign_b(db, "tipo_cartera = 'Temprana'").await;
-    assert_eq!(scope.from, Some(today()));
-    let estado = assert_scope_catches_up(db, &scope, &before).await;
+    let estado = rebuild_after_touching_campaign_b(engine, "tipo_cartera = 'Temprana'").await;
     // B's 4 accounts on 06-09 and today; A stays as it was.
     assert_eq!(estado, 4 * 2);
 }
 
 async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
-    let test_db = loaded(engine).await;
+    let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
-    build(db, &Scope::everything(), today()).await.unwrap();
-    let before = dump_all(db).await;
 
     // C12's document in A's assignment snapshot (06-05) now says 95.00: its deuda_asig moves
     // on every day of A, also those before the scope's `from`.
