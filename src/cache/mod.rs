@@ -12,6 +12,7 @@ mod in_process;
 mod redis_cache;
 mod subscription;
 mod views;
+mod written;
 
 use std::{sync::Arc, time::Duration};
 
@@ -48,6 +49,11 @@ pub trait Cache: Send + Sync {
 /// Where the entry `key` of `generation` is stored.
 pub fn generation_key(key: &str, generation: u64) -> String {
     format!("{key}:g{generation}")
+}
+
+/// The generation a `generation_key` name is of.
+fn generation_of(entry: &str) -> Option<u64> {
+    entry.rsplit_once(":g")?.1.parse().ok()
 }
 
 /// The cache the configuration asks for.

@@ -3,14 +3,16 @@
 //!
 //! A repeated read costs no round trip: each replica keeps a *near copy* of the current
 //! generation's entries. A bump is an INCR and a PUBLISH of the new generation in one script,
-//! so a replica subscribed to the namespace's bump channel learns of every bump as soon as
-//! Redis delivers it, and an entry never changes within its generation. The near copy is used
-//! only while that subscription stands and Redis answers a heartbeat; the rest of the time
-//! every read goes to Redis.
+//! so a replica subscribed to the namespace's announcement channel learns of every bump as soon
+//! as Redis delivers it, and an entry never changes within its generation. Every write is
+//! announced on the same channel (a SET and a PUBLISH of the entry's name in one script), so a
+//! miss of an entry nobody announced costs no round trip either (see `written`). The near copy
+//! is used only while that subscription stands and Redis answers a heartbeat; the rest of the
+//! time every read goes to Redis.
 
 use std::{
     sync::{
-        Arc, OnceLock,
+        Arc, Mutex, OnceLock,
         atomic::{AtomicU64, Ordering},
     },
     time::{Duration, Instant},
@@ -21,7 +23,10 @@ use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 use tokio::sync::OnceCell;
 use tokio_util::sync::{CancellationToken, DropGuard};
 
-use super::{Cache, CacheError, InProcessCache, RedisSubscription, generation_key};
+use super::{
+    Cache, CacheError, InProcessCache, RedisSubscription, generation_key, generation_of,
+    written::Written,
+};
 use crate::config::SecretUrl;
 
 /// How often the watcher checks that Redis still answers.
@@ -62,6 +67,11 @@ impl RedisCache {
         self.near.hits.load(Ordering::Relaxed)
     }
 
+    /// Misses answered without a round trip: no replica announced a write of the entry.
+    pub fn known_misses(&self) -> u64 {
+        self.near.known_misses.load(Ordering::Relaxed)
+    }
+
     fn start_watcher(&self) {
         self.watcher.get_or_init(|| {
             let stop = CancellationToken::new();
@@ -97,6 +107,10 @@ impl Cache for RedisCache {
                 return Ok((generation, near));
             }
             let entry = generation_key(key, generation);
+            if self.near.written().absent(generation, &entry) {
+                self.near.known_misses.fetch_add(1, Ordering::Relaxed);
+                return Ok((generation, None));
+            }
             let value: Option<Vec<u8>> = self
                 .redis
                 .run(redis::cmd("GET").arg(self.redis.key(&entry)))
@@ -115,20 +129,24 @@ impl Cache for RedisCache {
         let seconds = ttl.as_secs().max(1);
         self.redis
             .run::<()>(
-                redis::cmd("SET")
+                redis::cmd("EVAL")
+                    .arg(SET_ANNOUNCED)
+                    .arg(2)
                     .arg(self.redis.key(key))
+                    .arg(self.redis.key(ANNOUNCEMENTS))
                     .arg(value)
-                    .arg("EX")
-                    .arg(seconds),
+                    .arg(seconds)
+                    .arg(format!("{WRITE_PREFIX}{key}")),
             )
             .await?;
         self.near.entries.set(key, value, ttl).await
     }
 
     async fn bump_generation(&self) -> Result<u64, CacheError> {
-        let generation = self.redis.on_generation(BUMP, BUMP_CHANNEL).await?;
+        let generation = self.redis.on_generation(BUMP, ANNOUNCEMENTS).await?;
         // In force here at once, before this replica's own message comes back.
         self.near.entries.advance(generation);
+        self.near.written().begin(generation);
         Ok(generation)
     }
 }
@@ -189,22 +207,31 @@ impl Redis {
 /// This replica's copy of the current generation and of the entries read or written at it.
 struct Near {
     entries: InProcessCache,
+    /// The entries Redis holds at the copy's generation, as far as announcements tell.
+    written: Mutex<Written>,
     /// Start of the clock `trusted_until` counts on.
     clock: Instant,
     /// Milliseconds on `clock` until which the copy's generation is known current; 0 when it
     /// is not.
     trusted_until: AtomicU64,
     hits: AtomicU64,
+    known_misses: AtomicU64,
 }
 
 impl Near {
     fn new() -> Self {
         Self {
             entries: InProcessCache::default(),
+            written: Mutex::default(),
             clock: Instant::now(),
             trusted_until: AtomicU64::new(0),
             hits: AtomicU64::new(0),
+            known_misses: AtomicU64::new(0),
         }
+    }
+
+    fn written(&self) -> std::sync::MutexGuard<'_, Written> {
+        self.written.lock().expect("written lock")
     }
 
     fn now(&self) -> u64 {
@@ -225,11 +252,11 @@ impl Near {
     }
 }
 
-/// Keeps the near copy's generation current while subscribed to the bump channel, and
+/// Keeps the near copy's generation current while subscribed to the announcement channel, and
 /// withdraws it whenever the subscription or Redis is lost.
 async fn watch(redis: Arc<Redis>, near: Arc<Near>, stop: CancellationToken) {
     let mut subscription =
-        RedisSubscription::new(redis.client.clone(), redis.key(BUMP_CHANNEL), stop.clone());
+        RedisSubscription::new(redis.client.clone(), redis.key(ANNOUNCEMENTS), stop.clone());
     while let Some(mut bumps) = subscription.next().await {
         // Read once subscribed: every bump from here on also arrives as a message.
         let mut announced = match redis
@@ -243,25 +270,35 @@ async fn watch(redis: Arc<Redis>, near: Arc<Near>, stop: CancellationToken) {
             }
         };
         near.entries.follow(announced);
+        // Entries may have been written at it before this subscription.
+        near.written().join(announced);
         near.trust();
         let mut heartbeat = tokio::time::interval(HEARTBEAT);
         heartbeat.tick().await;
         loop {
             tokio::select! {
                 () = stop.cancelled() => return,
-                bump = bumps.next() => match bump.map(|message| message.get_payload::<u64>()) {
-                    // Announcements come in bump order. One above the last moves the copy
-                    // forward (unless this replica's own bump got there first); one not above
-                    // it means Redis lost the count and started again, so the copy follows.
-                    Some(Ok(generation)) => {
-                        if generation > announced {
-                            near.entries.advance(generation);
-                        } else {
-                            near.entries.follow(generation);
+                message = bumps.next() => match message.map(|m| m.get_payload::<String>()) {
+                    Some(Ok(payload)) => match Announcement::read(&payload) {
+                        // Bumps come in order. One above the last moves the copy forward
+                        // (unless this replica's own bump got there first); one not above it
+                        // means Redis lost the count and started again, so the copy follows.
+                        Some(Announcement::Bump(generation)) => {
+                            if generation > announced {
+                                near.entries.advance(generation);
+                                near.written().begin(generation);
+                            } else {
+                                near.entries.follow(generation);
+                                near.written().join(generation);
+                            }
+                            announced = generation;
                         }
-                        announced = generation;
-                    }
-                    Some(Err(_)) => tracing::debug!("unreadable generation bump ignored"),
+                        Some(Announcement::Write { generation, entry }) => {
+                            near.written().record(generation, entry);
+                        }
+                        None => tracing::debug!(payload, "unreadable announcement ignored"),
+                    },
+                    Some(Err(_)) => tracing::debug!("unreadable announcement ignored"),
                     None => break,
                 },
                 _ = heartbeat.tick() => match redis.run::<String>(&redis::cmd("PING")).await {
@@ -283,8 +320,30 @@ async fn watch(redis: Arc<Redis>, near: Arc<Near>, stop: CancellationToken) {
 
 /// Shared by every replica using this Redis and namespace.
 const GENERATION_KEY: &str = "generation";
-/// Where every bump announces the new generation.
-const BUMP_CHANNEL: &str = "generation-bumps";
+/// Where every bump announces the new generation (its number) and every write its entry
+/// (`WRITE_PREFIX` and the entry's name): one channel, so they arrive in the order Redis ran
+/// them. Named for the bumps, which it carried first.
+const ANNOUNCEMENTS: &str = "generation-bumps";
+const WRITE_PREFIX: &str = "set ";
+
+/// A message on the announcement channel.
+#[derive(Debug, PartialEq)]
+enum Announcement<'a> {
+    Bump(u64),
+    Write { generation: u64, entry: &'a str },
+}
+
+impl<'a> Announcement<'a> {
+    fn read(payload: &'a str) -> Option<Self> {
+        match payload.strip_prefix(WRITE_PREFIX) {
+            Some(entry) => Some(Self::Write {
+                generation: generation_of(entry)?,
+                entry,
+            }),
+            None => payload.parse().ok().map(Self::Bump),
+        }
+    }
+}
 
 /// The generation and the entry at it, in one round trip (`generation_key`'s layout). A
 /// missing entry is Lua `false`, which keeps the reply two long (a nil would end it).
@@ -294,3 +353,27 @@ const GET_CURRENT: &str = "local g = redis.call('GET', KEYS[1]) or '0' \
 /// One increment, announced in the same atomic step: subscribers see bumps in order.
 const BUMP: &str = "local g = redis.call('INCR', KEYS[1]) \
      redis.call('PUBLISH', ARGV[1], g) return g";
+
+/// One write (`KEYS[1]` = `ARGV[1]` for `ARGV[2]` seconds), announced (`ARGV[3]` on channel
+/// `KEYS[2]`) in the same atomic step, after any bump that preceded it.
+const SET_ANNOUNCED: &str = "redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2]) \
+     redis.call('PUBLISH', KEYS[2], ARGV[3])";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn announcements_are_bumps_or_writes() {
+        assert_eq!(Announcement::read("7"), Some(Announcement::Bump(7)));
+        assert_eq!(
+            Announcement::read("set view:dashboard:ab12:g7"),
+            Some(Announcement::Write {
+                generation: 7,
+                entry: "view:dashboard:ab12:g7"
+            })
+        );
+        assert_eq!(Announcement::read("set view:dashboard:ab12"), None);
+        assert_eq!(Announcement::read("seven"), None);
+    }
+}

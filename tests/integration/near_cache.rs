@@ -90,3 +90,58 @@ async fn a_replica_reads_near_until_a_bump_reaches_it() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn a_miss_asks_redis_only_when_a_write_of_the_entry_may_have_been_missed() {
+    let namespace = format!("pulso-test-{}", Uuid::new_v4().simple());
+    let (a, b) = (replica(&namespace), replica(&namespace));
+    let mut redis = redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    // Written without an announcement, as before a replica subscribed.
+    let unannounced = |key: &str| {
+        redis::cmd("SET")
+            .arg(format!("{namespace}:{key}"))
+            .arg(key)
+            .arg("EX")
+            .arg(60)
+            .to_owned()
+    };
+    for key in ["k:g0", "j:g0"] {
+        unannounced(key).exec_async(&mut redis).await.unwrap();
+    }
+
+    // a subscribed in generation 0, whose earlier writes it cannot have heard of: its misses
+    // ask Redis.
+    read_until(&a, "k", |_| a.near_hits() > 0).await;
+    assert_eq!(
+        a.get_current("j").await.unwrap(),
+        (0, Some(b"j:g0".to_vec()))
+    );
+    assert_eq!(a.known_misses(), 0);
+
+    // A generation a saw begin: every write at it is announced after the bump, so a miss of an
+    // entry nobody announced is answered without asking — even one Redis holds, written
+    // behind the announcements' back.
+    assert_eq!(b.bump_generation().await.unwrap(), 1);
+    assert_eq!(read_until(&a, "k", |(g, _)| *g == 1).await, (1, None));
+    unannounced("j:g1").exec_async(&mut redis).await.unwrap();
+    let misses = a.known_misses();
+    assert_eq!(a.get_current("j").await.unwrap(), (1, None));
+    assert_eq!(a.known_misses(), misses + 1, "no round trip");
+
+    // b's write is announced: a reads it from Redis once the announcement arrives.
+    b.set(&generation_key("k", 1), b"one", TTL).await.unwrap();
+    assert_eq!(
+        read_until(&a, "k", |(_, value)| value.is_some()).await,
+        (1, Some(b"one".to_vec()))
+    );
+    let count = format!("{namespace}:generation");
+    redis::cmd("DEL")
+        .arg(&count)
+        .exec_async(&mut redis)
+        .await
+        .unwrap();
+}
