@@ -148,10 +148,12 @@ async fn main() {
     // The month is the second of a two-month data set: the first month of a data set ramps up
     // from nothing (its early days hold few open campaigns, about half a month's gestiones),
     // while from the second on, campaigns opened the month before are still being worked. The
-    // data set is built whole first (untimed), then the month is rebuilt as
+    // data set is built whole first (untimed), then the month is built as
     // `pulso etl rebuild --from <its first day>` does: every row of its days, and the
     // campaign-wide aux rows. (On empty aux tables the build would find every campaign changed
-    // and reach back over the first month too.)
+    // and reach back over the first month too.) The large aux tables write only the rows that
+    // changed, so the month is built twice: first with its rows of those tables gone (a month
+    // built for the first time: the target's measure), then again over them as they are.
     let month_first_day = start() + Duration::days(30);
     eprintln!("1. one month, {accounts} accounts a month: loading the raw layer…");
     let month = BenchDb::create().await;
@@ -166,19 +168,32 @@ async fn main() {
     transform::build(&month.conn, &Scope::everything(), month_source.today())
         .await
         .unwrap();
-    eprintln!("  aux + mart rebuild of the month from {month_first_day} ({gestiones} gestiones):");
+    for (table, day) in [
+        ("aux_gestiones", "fecha_gestion"),
+        ("aux_gestion_cuenta", "fecha_gestion"),
+        ("aux_cuenta_estado_diario", "fecha_proceso"),
+    ] {
+        let sql = format!("DELETE FROM {table} WHERE {day} >= DATE '{month_first_day}'");
+        month.conn.execute_unprepared(&sql).await.unwrap();
+        let sql = format!("VACUUM ANALYZE {table}");
+        month.conn.execute_unprepared(&sql).await.unwrap();
+    }
+    eprintln!("  aux + mart build of the month from {month_first_day} ({gestiones} gestiones):");
     let one_month = Scope {
         campaigns: None,
         from: Some(month_first_day),
         to: None,
     };
     let month_seconds = timed_build(&month, &one_month, month_source.today()).await;
+    eprintln!("  the same again, over the rows just built:");
+    let again_seconds = timed_build(&month, &one_month, month_source.today()).await;
     month.drop().await;
     println!(
         "build of one month ({accounts} accounts assigned, {gestiones} gestiones): \
          {month_seconds:.2} s — target < 10 s: {}",
         verdict(month_seconds < 10.0)
     );
+    println!("the month built again over unchanged rows: {again_seconds:.2} s");
 
     eprintln!("2. {days} days, {accounts} accounts a month: loading and building…");
     let quarter = BenchDb::create().await;

@@ -92,5 +92,6 @@ LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.d
             on_or_before_trandeuda = snapshot_day("c.fecha_trandeuda", true),
             on_or_after_apertura = snapshot_day("c.fecha_apertura", false),
         ),
+        diff: None,
     }
 }

@@ -34,6 +34,7 @@ FROM (
     LEFT JOIN aux_feriados f ON f.fecha = s.fecha
 ) days"
         ),
+        diff: None,
     }
 }
 
@@ -69,5 +70,6 @@ INSERT INTO aux_campana_dia
 SELECT archivo, fecha, cartera, fecha_apertura, fecha_cierre, es_dia_habil, dia_campana, dia_gestion
 FROM days"
         ),
+        diff: None,
     }
 }

@@ -1,7 +1,7 @@
 //! Debt snapshots (DOMAIN §7.3, §13.6, §13.9) and aux_cuenta_estado_diario, the state of every
 //! campaign account on every day of the window.
 
-use super::{Step, context::Ctx, context::is_blank};
+use super::{Step, context::Ctx, context::is_blank, rewrite::Diff};
 
 /// The latest snapshot day on or before the DATE `day` (`latest`) or the first on or after it
 /// (not `latest`), NULL when there is none: a day with a non-rejected trandeuda row (§13.6,
@@ -55,15 +55,20 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     );
     let saldo = d.round2(&d.greatest("COALESCE(ad.monto, 0) - COALESCE(p.monto, 0)", "0"));
     let exigible = d.round2("COALESCE(ad.monto, 0)");
-    Step {
-        name: "aux_cuenta_estado_diario",
-        delete: format!(
-            "DELETE FROM aux_cuenta_estado_diario WHERE {} AND {}",
-            ctx.in_campaigns("archivo_campana"),
-            ctx.in_days("archivo_campana", "fecha_proceso")
-        ),
-        insert: format!(
-            r"WITH days AS (
+    Step::compared(
+        "aux_cuenta_estado_diario",
+        Diff {
+            scope: format!(
+                "{} AND {}",
+                ctx.in_campaigns("archivo_campana"),
+                ctx.in_days("archivo_campana", "fecha_proceso")
+            ),
+            columns: "fecha_proceso, archivo_campana, cod_luna, cuenta, servicio, \
+                fecha_asignacion, fecha_snapshot, monto_exigible, monto_saldo_actual, \
+                fecha_vencimiento, estado_deuda, motivo_no_gestionable",
+            key: "fecha_proceso, archivo_campana, cod_luna, cuenta, servicio",
+            rows: format!(
+                r"WITH days AS (
     SELECT archivo, fecha, fecha_apertura FROM aux_campana_dia
     WHERE {in_campaigns} AND {in_days}
 ),
@@ -85,9 +90,6 @@ paid AS (
         AND (s.s IS NULL OR p.fecha_pago > s.s)
     GROUP BY dd.archivo, dd.fecha, p.cuenta
 )
-INSERT INTO aux_cuenta_estado_diario
-    (fecha_proceso, archivo_campana, cod_luna, cuenta, servicio, fecha_asignacion, fecha_snapshot,
-     monto_exigible, monto_saldo_actual, fecha_vencimiento, estado_deuda, motivo_no_gestionable)
 SELECT dd.fecha, dd.archivo, a.cod_luna, a.cuenta, a.servicio, a.fecha_asignacion, s.s,
     {exigible},
     {saldo},
@@ -103,10 +105,11 @@ JOIN acc a ON a.archivo = dd.archivo
 JOIN sday s ON s.fecha = dd.fecha
 LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.s
 LEFT JOIN paid p ON p.archivo = dd.archivo AND p.fecha = dd.fecha AND p.cuenta = a.cuenta",
-            in_campaigns = ctx.in_campaigns("archivo"),
-            in_days = ctx.in_days("archivo", "fecha"),
-            acc_in_campaigns = ctx.in_campaigns("archivo"),
-            latest_snapshot = snapshot_day("x.fecha", true),
-        ),
-    }
+                in_campaigns = ctx.in_campaigns("archivo"),
+                in_days = ctx.in_days("archivo", "fecha"),
+                acc_in_campaigns = ctx.in_campaigns("archivo"),
+                latest_snapshot = snapshot_day("x.fecha", true),
+            ),
+        },
+    )
 }

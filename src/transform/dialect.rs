@@ -71,6 +71,15 @@ impl Dialect {
         }
     }
 
+    /// `CREATE TEMPORARY TABLE name AS query`, its columns named `columns` (PostgreSQL needs the
+    /// names when the query repeats one; SQLite takes no list and renames repeats itself).
+    pub fn create_temporary_as(self, name: &str, columns: &str, query: &str) -> String {
+        match self {
+            Self::Postgres => format!("CREATE TEMPORARY TABLE {name} ({columns}) AS {query}"),
+            Self::Sqlite => format!("CREATE TEMPORARY TABLE {name} AS {query}"),
+        }
+    }
+
     /// A DATE literal.
     pub fn date(self, d: NaiveDate) -> String {
         match self {

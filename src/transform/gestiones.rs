@@ -6,6 +6,7 @@ use super::{
     Step,
     campaigns::camp_cte,
     context::{Ctx, normalised_text},
+    rewrite::Diff,
 };
 
 /// Contactabilidad from a homologated text (§4): case-insensitive, `_` ≡ space; anything else,
@@ -31,14 +32,17 @@ pub fn gestiones(ctx: &Ctx) -> Step {
     // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
     // letters alone, hence the 'Sí' spelling too.
     let human_pdp = "(h.pdp IS NOT NULL AND UPPER(TRIM(h.pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
-    Step {
-        name: "aux_gestiones",
-        delete: format!(
-            "DELETE FROM aux_gestiones WHERE {}",
-            ctx.in_gestion_days("fecha_gestion")
-        ),
-        insert: format!(
-            r"WITH {camp},
+    Step::compared(
+        "aux_gestiones",
+        Diff {
+            scope: ctx.in_gestion_days("fecha_gestion"),
+            columns: "canal, gestion_uid, timestamp_gestion, fecha_gestion, hora, cod_luna, \
+                campaign_name, correo_agente, nombre_agente, documento_agente, nivel_1, \
+                nivel_2, nivel_3, contactabilidad, peso, es_contacto_efectivo, es_compromiso, \
+                monto_compromiso, fecha_compromiso, duracion, intento, archivo_principal",
+            key: "canal, gestion_uid",
+            rows: format!(
+                r"WITH {camp},
 -- ejecutivos keyed by the lower-cased login, one row per key.
 ejec AS (
     SELECT * FROM (
@@ -91,30 +95,29 @@ g AS (
     WHERE m.date IS NOT NULL AND {ma_days}
 ),
 -- archivo_principal (§7.4): among the campaigns holding the client whose window contains the
--- gestión's day, the latest fecha_apertura (ties: smallest archivo).
+-- gestión's day, the latest fecha_apertura (ties: smallest archivo). It depends on the client
+-- and the day only, so it is ranked once per (client, day), not once per gestión.
 client_campaign AS (
     SELECT DISTINCT a.cod_luna, c.archivo, c.fecha_apertura, c.fin
     FROM aux_cuenta_campana a
     JOIN camp c ON c.archivo = a.archivo
 ),
+client_day AS (
+    SELECT DISTINCT cod_luna, fecha_gestion FROM g
+),
 principal AS (
     SELECT * FROM (
-        SELECT g.canal, g.gestion_uid, cc.archivo,
+        SELECT d.cod_luna, d.fecha_gestion, cc.archivo,
             ROW_NUMBER() OVER (
-                PARTITION BY g.canal, g.gestion_uid
+                PARTITION BY d.cod_luna, d.fecha_gestion
                 ORDER BY cc.fecha_apertura DESC, cc.archivo ASC
             ) AS rn
-        FROM g
-        JOIN client_campaign cc ON cc.cod_luna = g.cod_luna
-            AND g.fecha_gestion BETWEEN cc.fecha_apertura AND cc.fin
+        FROM client_day d
+        JOIN client_campaign cc ON cc.cod_luna = d.cod_luna
+            AND d.fecha_gestion BETWEEN cc.fecha_apertura AND cc.fin
     ) ranked
     WHERE rn = 1
 )
-INSERT INTO aux_gestiones
-    (canal, gestion_uid, timestamp_gestion, fecha_gestion, hora, cod_luna, campaign_name,
-     correo_agente, nombre_agente, documento_agente, nivel_1, nivel_2, nivel_3, contactabilidad,
-     peso, es_contacto_efectivo, es_compromiso, monto_compromiso, fecha_compromiso, duracion,
-     intento, archivo_principal)
 SELECT g.canal, g.gestion_uid, g.ts, g.fecha_gestion, g.hora, g.cod_luna, g.campaign_name,
     g.correo_agente, g.nombre_agente, g.documento_agente, g.nivel_1, g.nivel_2, g.nivel_3,
     g.contactabilidad, g.peso, (g.contactabilidad = 'CONTACTO_EFECTIVO'), g.es_compromiso,
@@ -126,42 +129,45 @@ SELECT g.canal, g.gestion_uid, g.ts, g.fecha_gestion, g.hora, g.cod_luna, g.camp
     ),
     COALESCE(p.archivo, 'GENERAL')
 FROM g
-LEFT JOIN principal p ON p.canal = g.canal AND p.gestion_uid = g.gestion_uid",
-            vb_fecha = d.lima_date("v.date"),
-            vb_hora = d.lima_hour("v.date"),
-            vb_contact = contactabilidad("h.contactabilidad_homologada"),
-            vb_compromiso = d.lima_date("v.fecha_compromiso"),
-            vb_k1 = key("v.management"),
-            vb_k2 = key("v.sub_management"),
-            vb_k3 = key("v.compromiso"),
-            vb_days = ctx.in_gestion_days_ts("v.date"),
-            ma_fecha = d.lima_date("m.date"),
-            ma_hora = d.lima_hour("m.date"),
-            ma_contact = contactabilidad("h.contactabilidad"),
-            ma_k1 = key("m.n1"),
-            ma_k2 = key("m.n2"),
-            ma_k3 = key("m.n3"),
-            ma_days = ctx.in_gestion_days_ts("m.date"),
-            ts_order = d.timestamp_order("g.ts"),
-        ),
-    }
+LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_gestion",
+                vb_fecha = d.lima_date("v.date"),
+                vb_hora = d.lima_hour("v.date"),
+                vb_contact = contactabilidad("h.contactabilidad_homologada"),
+                vb_compromiso = d.lima_date("v.fecha_compromiso"),
+                vb_k1 = key("v.management"),
+                vb_k2 = key("v.sub_management"),
+                vb_k3 = key("v.compromiso"),
+                vb_days = ctx.in_gestion_days_ts("v.date"),
+                ma_fecha = d.lima_date("m.date"),
+                ma_hora = d.lima_hour("m.date"),
+                ma_contact = contactabilidad("h.contactabilidad"),
+                ma_k1 = key("m.n1"),
+                ma_k2 = key("m.n2"),
+                ma_k3 = key("m.n3"),
+                ma_days = ctx.in_gestion_days_ts("m.date"),
+                ts_order = d.timestamp_order("g.ts"),
+            ),
+        },
+    )
 }
 
 /// The fan-out: one row per gestión × account of its client in every campaign of the scope whose
 /// window contains the gestión's day.
 pub fn gestion_cuenta(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
-    Step {
-        name: "aux_gestion_cuenta",
-        delete: format!(
-            "DELETE FROM aux_gestion_cuenta WHERE {} AND {}",
-            ctx.in_campaigns("archivo"),
-            ctx.in_days("archivo", "fecha_gestion")
-        ),
-        insert: format!(
-            r"WITH {camp}
-INSERT INTO aux_gestion_cuenta
-    (archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, contactabilidad, es_compromiso)
+    Step::compared(
+        "aux_gestion_cuenta",
+        Diff {
+            scope: format!(
+                "{} AND {}",
+                ctx.in_campaigns("archivo"),
+                ctx.in_days("archivo", "fecha_gestion")
+            ),
+            columns: "archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, \
+                contactabilidad, es_compromiso",
+            key: "archivo, cuenta, canal, gestion_uid",
+            rows: format!(
+                r"WITH {camp}
 SELECT a.archivo, a.cuenta, g.canal, g.gestion_uid, a.cod_luna, g.fecha_gestion,
     g.contactabilidad, g.es_compromiso
 FROM camp c
@@ -169,8 +175,9 @@ JOIN aux_cuenta_campana a ON a.archivo = c.archivo
 JOIN aux_gestiones g ON g.cod_luna = a.cod_luna
     AND g.fecha_gestion BETWEEN c.fecha_apertura AND c.fin
 WHERE {in_campaigns} AND {in_days}",
-            in_campaigns = ctx.in_campaigns("c.archivo"),
-            in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
-        ),
-    }
+                in_campaigns = ctx.in_campaigns("c.archivo"),
+                in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
+            ),
+        },
+    )
 }

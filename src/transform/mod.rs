@@ -4,9 +4,10 @@
 //! Order (§7.6): calendar → campaign accounts → gestiones → fan-out → payments → account daily
 //! state → marts. Each step deletes the rows of the scope and inserts the new ones in one
 //! transaction, so a failure leaves the previously published rows intact and a rebuild is
-//! idempotent. Each step is one SQL text; engine differences live in [`dialect`]. On PostgreSQL the
-//! raw tables are analysed before the first step and each step's table after it, so every step is
-//! planned for the rows the load and the steps before it have just written.
+//! idempotent; the three large aux tables compare the new rows with the scope's first and
+//! write only the differences (`rewrite`). Each step is one SQL text; engine differences live
+//! in [`dialect`]. On PostgreSQL each step's table is analysed after it when the step rewrote a
+//! tenth of it, so the steps after it are planned for the rows just written.
 //!
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
@@ -31,6 +32,7 @@ pub mod dialect;
 mod gestiones;
 mod marts;
 mod payments;
+mod rewrite;
 
 use std::{collections::BTreeMap, time::Instant};
 
@@ -64,7 +66,7 @@ impl Scope {
 pub struct StepReport {
     /// The table the step rebuilt, e.g. "aux_gestiones", "dashboard_data".
     pub step: &'static str,
-    /// Rows inserted.
+    /// Rows the step built (for a compared step, whether or not they had changed).
     pub rows: u64,
     pub seconds: f64,
 }
@@ -74,6 +76,20 @@ pub(crate) struct Step {
     pub name: &'static str,
     pub delete: String,
     pub insert: String,
+    /// For the large aux tables: the same, written only where rows changed (see `rewrite`).
+    pub diff: Option<rewrite::Diff>,
+}
+
+impl Step {
+    /// A step whose new rows are compared with the scope's before anything is written.
+    fn compared(name: &'static str, diff: rewrite::Diff) -> Self {
+        Self {
+            name,
+            delete: diff.delete(name),
+            insert: diff.insert(name),
+            diff: Some(diff),
+        }
+    }
 }
 
 /// Renders one step's SQL for a context.
@@ -253,14 +269,28 @@ async fn run(
             .await
             .map_err(|e| context_error(step.name, "keep previous rows", e))?;
     }
-    let deleted = txn
-        .execute_unprepared(&step.delete)
-        .await
-        .map_err(|e| context_error(step.name, "delete", e))?;
-    let inserted = txn
-        .execute_unprepared(&step.insert)
-        .await
-        .map_err(|e| context_error(step.name, "insert", e))?;
+    let written = match &step.diff {
+        Some(diff) => rewrite::changed_rows(&txn, step.name, diff)
+            .await
+            .map_err(|e| context_error(step.name, "rewrite changed rows", e))?,
+        None => {
+            let deleted = txn
+                .execute_unprepared(&step.delete)
+                .await
+                .map_err(|e| context_error(step.name, "delete", e))?
+                .rows_affected();
+            let inserted = txn
+                .execute_unprepared(&step.insert)
+                .await
+                .map_err(|e| context_error(step.name, "insert", e))?
+                .rows_affected();
+            rewrite::Written {
+                built: inserted,
+                deleted,
+                inserted,
+            }
+        }
+    };
     let changed = match probe {
         Some((probe, ctx)) => changes::earliest_changed_days(&txn, probe, ctx)
             .await
@@ -268,13 +298,12 @@ async fn run(
         None => Vec::new(),
     };
     txn.commit().await?;
-    let written = deleted.rows_affected() + inserted.rows_affected();
-    database::refresh_statistics(db, step.name, written)
+    database::refresh_statistics(db, step.name, written.deleted + written.inserted)
         .await
         .map_err(|e| context_error(step.name, "analyze", e))?;
     let report = StepReport {
         step: step.name,
-        rows: inserted.rows_affected(),
+        rows: written.built,
         seconds: started.elapsed().as_secs_f64(),
     };
     tracing::debug!(

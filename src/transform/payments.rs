@@ -74,5 +74,6 @@ JOIN acc a ON a.cuenta = o.cod_cuenta",
             not_rejected = is_blank("motivo_rechazo"),
             t_not_rejected = is_blank("t.motivo_rechazo"),
         ),
+        diff: None,
     }
 }

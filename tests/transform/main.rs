@@ -6,9 +6,11 @@ mod check;
 mod fixture;
 mod harness;
 
+use std::collections::BTreeMap;
+
 use chrono::{DateTime, NaiveDate, Utc};
 use pulso::transform::{Scope, affected_scope, build};
-use sea_orm::{ConnectionTrait, DatabaseConnection};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use check::{Layout, Row, assert_rows, count, dump, row};
 use fixture::{A, B, LOADED_AT};
@@ -22,6 +24,7 @@ on_both_engines!(
     changed_assigned_debt_rebuilds_the_whole_window,
     a_campaign_closing_on_its_last_day_rebuilds_only_today,
     a_new_cartera_label_rebuilds_the_campaigns_earlier_days,
+    a_rebuild_rewrites_only_the_rows_that_changed,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -287,6 +290,85 @@ async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
         to: None,
     };
     assert_scope_catches_up(db, &scope, &before).await;
+}
+
+/// The large aux tables compare the rows a build makes with those in its scope and write only
+/// the differences: a rebuild that changes nothing rewrites nothing, and a changed snapshot
+/// rewrites the one daily-state row it moved.
+async fn a_rebuild_rewrites_only_the_rows_that_changed(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    let every_day = Scope {
+        campaigns: None,
+        from: Some(date("2025-06-05")),
+        to: None,
+    };
+    let places = row_places(db).await;
+    build(db, &every_day, today()).await.unwrap();
+    assert_eq!(dump_all(db).await, before);
+    assert_eq!(
+        row_places(db).await,
+        places,
+        "nothing changed, nothing rewritten"
+    );
+
+    // C21's document in the 06-09 snapshot now says 175.00 instead of 150.00: its daily state on
+    // A's last day moves, and nothing else of these tables does.
+    db.execute_unprepared(
+        "UPDATE raw_trandeuda SET monto_exigible = 175.00 \
+         WHERE nro_documento = 'D211' AND fecha_proceso = '2025-06-09'",
+    )
+    .await
+    .unwrap();
+    build(db, &every_day, today()).await.unwrap();
+    let after = row_places(db).await;
+    let moved: Vec<(&str, &String)> = after
+        .iter()
+        .filter(|(row, place)| places.get(*row) != Some(*place))
+        .map(|((table, key), _)| (*table, key))
+        .collect();
+    let c21 = format!("2025-06-09|{A}|1002|C21|FIJA");
+    assert_eq!(moved, [("aux_cuenta_estado_diario", &c21)]);
+    assert_eq!(after.len(), places.len());
+    let incremental = dump_all(db).await;
+    assert_ne!(incremental, before);
+    build(db, &Scope::everything(), today()).await.unwrap();
+    assert_eq!(dump_all(db).await, incremental);
+}
+
+/// Where each row of the compared aux tables is stored (PostgreSQL's ctid, SQLite's rowid),
+/// by table and key: a row a build did not rewrite is where it was.
+async fn row_places(db: &DatabaseConnection) -> BTreeMap<(&'static str, String), String> {
+    let place = match db.get_database_backend() {
+        DbBackend::Postgres => "CAST(ctid AS TEXT)",
+        _ => "CAST(rowid AS TEXT)",
+    };
+    let mut places = BTreeMap::new();
+    for (table, key) in [
+        ("aux_gestiones", "canal || '|' || gestion_uid"),
+        (
+            "aux_gestion_cuenta",
+            "archivo || '|' || cuenta || '|' || canal || '|' || gestion_uid",
+        ),
+        (
+            "aux_cuenta_estado_diario",
+            "CAST(fecha_proceso AS TEXT) || '|' || archivo_campana || '|' || cod_luna || '|' || \
+             cuenta || '|' || servicio",
+        ),
+    ] {
+        let sql = format!("SELECT {key} AS k, {place} AS p FROM {table}");
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .unwrap();
+        for row in rows {
+            places.insert(
+                (table, row.try_get::<String>("", "k").unwrap()),
+                row.try_get::<String>("", "p").unwrap(),
+            );
+        }
+    }
+    places
 }
 
 // ---------------------------------------------------------------------------------------------

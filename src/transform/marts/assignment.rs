@@ -59,5 +59,6 @@ FROM (
             deuda_actual = d.round2("deuda_actual"),
             ticket = d.round2("1.0 * deuda_asig / cuentas"),
         ),
+        diff: None,
     }
 }

@@ -174,5 +174,6 @@ FROM r",
             pct_cierre = d.pct("recupero", "deuda_asig"),
             inten = d.ratio("total", "gestionadas"),
         ),
+        diff: None,
     }
 }

@@ -34,5 +34,6 @@ WHERE k.es_dia_habil AND {in_campaigns} AND {in_days}",
             in_campaigns = ctx.in_campaigns("d.archivo"),
             in_days = ctx.in_days("d.archivo", "d.fecha_foto"),
         ),
+        diff: None,
     }
 }

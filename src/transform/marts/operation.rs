@@ -34,5 +34,6 @@ FROM (
             tasa_conversion = d.pct("pdp", "ce"),
             in_days = ctx.in_gestion_days("fecha_gestion"),
         ),
+        diff: None,
     }
 }

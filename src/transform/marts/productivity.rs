@@ -92,5 +92,6 @@ LEFT JOIN team t ON t.fecha = r.fecha AND t.correo_agente = r.correo_agente",
             tasa_conversion = d.pct("r.pdp", "r.ce"),
             score = d.round2("0.40 * r.total + 0.35 * r.ce + 0.25 * r.pdp"),
         ),
+        diff: None,
     }
 }

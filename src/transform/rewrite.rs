@@ -1,0 +1,109 @@
+//! Rewriting only the rows that changed, for the large aux tables.
+//!
+//! An incremental build recomputes days of aux_gestiones, aux_gestion_cuenta and
+//! aux_cuenta_estado_diario that mostly come out as they were: a day that arrives, plus a few
+//! late rows, in a window of a week. Deleting the window and inserting it again rewrote every
+//! row, and each insert then checked its key against the index entry of the row just deleted
+//! (a heap visit per row). Here the new rows are computed into a temporary table first and
+//! compared with the scope's rows as sets: rows that differ or are gone are deleted, rows that
+//! are new or changed are inserted, and the rows that stayed the same are not touched.
+//!
+//! A scope without any rows (the first build of those days) is simply inserted.
+
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
+
+use super::dialect::Dialect;
+
+/// A step whose rows are compared before they are written.
+pub struct Diff {
+    /// The table's rows the step replaces (a predicate over its columns).
+    pub scope: String,
+    /// The columns the query fills, in its select list's order.
+    pub columns: &'static str,
+    /// The table's primary key.
+    pub key: &'static str,
+    /// The new rows of the scope: `WITH … SELECT …`.
+    pub rows: String,
+}
+
+impl Diff {
+    pub fn delete(&self, table: &str) -> String {
+        format!("DELETE FROM {table} WHERE {}", self.scope)
+    }
+
+    pub fn insert(&self, table: &str) -> String {
+        format!("INSERT INTO {table} ({}) {}", self.columns, self.rows)
+    }
+}
+
+const FRESH: &str = "pulso_fresh_rows";
+
+/// What a comparison wrote.
+pub struct Written {
+    /// Rows the step built (changed or not).
+    pub built: u64,
+    pub deleted: u64,
+    pub inserted: u64,
+}
+
+/// Replaces `table`'s rows in `diff.scope` with `diff.rows`, writing only the differences.
+pub async fn changed_rows(
+    txn: &DatabaseTransaction,
+    table: &str,
+    diff: &Diff,
+) -> Result<Written, DbErr> {
+    let (scope, columns) = (&diff.scope, diff.columns);
+    let present = query_one(
+        txn,
+        format!("SELECT 1 AS present FROM {table} WHERE {scope} LIMIT 1"),
+    )
+    .await?
+    .is_some();
+    if !present {
+        let inserted = txn.execute_unprepared(&diff.insert(table)).await?;
+        let inserted = inserted.rows_affected();
+        return Ok(Written {
+            built: inserted,
+            deleted: 0,
+            inserted,
+        });
+    }
+    let d = Dialect::of(txn.get_database_backend());
+    txn.execute_unprepared(&d.create_temporary_as(FRESH, columns, &diff.rows))
+        .await?;
+    let built: i64 = query_one(txn, format!("SELECT COUNT(*) AS n FROM {FRESH}"))
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()?
+        .unwrap_or(0);
+    let deleted = txn
+        .execute_unprepared(&format!(
+            "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM ( \
+                SELECT {columns} FROM {table} WHERE {scope} EXCEPT SELECT * FROM {FRESH} \
+             ) gone)",
+            key = diff.key,
+        ))
+        .await?;
+    // What is left of the scope is what stayed the same.
+    let inserted = txn
+        .execute_unprepared(&format!(
+            "INSERT INTO {table} ({columns}) \
+             SELECT * FROM {FRESH} EXCEPT SELECT {columns} FROM {table} WHERE {scope}"
+        ))
+        .await?;
+    txn.execute_unprepared(&format!("DROP TABLE {FRESH}"))
+        .await?;
+    Ok(Written {
+        built: u64::try_from(built).unwrap_or(0),
+        deleted: deleted.rows_affected(),
+        inserted: inserted.rows_affected(),
+    })
+}
+
+async fn query_one(
+    txn: &DatabaseTransaction,
+    sql: String,
+) -> Result<Option<sea_orm::QueryResult>, DbErr> {
+    txn.query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
+        .await
+}
