@@ -180,9 +180,8 @@ async fn main() {
     }
     eprintln!("  aux + mart build of the month from {month_first_day} ({gestiones} gestiones):");
     let one_month = Scope {
-        campaigns: None,
         from: Some(month_first_day),
-        to: None,
+        ..Scope::everything()
     };
     let month_seconds = timed_build(&month, &one_month, month_source.today()).await;
     eprintln!("  the same again, over the rows just built:");

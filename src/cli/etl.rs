@@ -104,9 +104,9 @@ pub async fn run(command: EtlCommand, config: &Config) -> Result<u8, Error> {
                 return Err(Error::Usage(format!("--to {to} is before --from {from}")));
             }
             let scope = Scope {
-                campaigns: None,
                 from,
                 to,
+                ..Scope::everything()
             };
             let report = pipeline(config, &db)
                 .await?

@@ -8,9 +8,20 @@ use super::{
     debt::{account_debt_cte, snapshot_day},
 };
 
+/// The assignment snapshot day of the campaign row `c` of `camp` (§13.5): S(fecha_trandeuda)
+/// when fecha_trandeuda is set and a snapshot on or before it exists, else the first snapshot
+/// day on or after apertura; NULL while there is none.
+pub fn assignment_snapshot(c: &str) -> String {
+    format!(
+        "COALESCE(CASE WHEN {c}fecha_trandeuda IS NOT NULL THEN {before} END, {after})",
+        before = snapshot_day(&format!("{c}fecha_trandeuda"), true),
+        after = snapshot_day(&format!("{c}fecha_apertura"), false),
+    )
+}
+
 pub fn cuenta_campana(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
-    let in_campaigns = ctx.in_campaigns("c.archivo");
+    let in_campaigns = ctx.in_reassigned("c.archivo");
     let archivo = strip_txt("archivo");
     let not_rejected = is_blank("motivo_rechazo");
     // Only each account's own campaign's snapshot day: the days and the accounts alone would
@@ -34,18 +45,13 @@ pub fn cuenta_campana(ctx: &Ctx) -> Step {
         name: "aux_cuenta_campana",
         delete: format!(
             "DELETE FROM aux_cuenta_campana WHERE {}",
-            ctx.in_campaigns("archivo")
+            ctx.in_reassigned("archivo")
         ),
         insert: format!(
             r"WITH {camp},
--- The assignment snapshot of each campaign (§13.5): S(fecha_trandeuda) when fecha_trandeuda is
--- set and a snapshot on or before it exists, else the first snapshot day on or after apertura.
+-- The assignment snapshot of each campaign.
 snap AS (
-    SELECT c.archivo, c.fecha_apertura,
-        COALESCE(
-            CASE WHEN c.fecha_trandeuda IS NOT NULL THEN {on_or_before_trandeuda} END,
-            {on_or_after_apertura}
-        ) AS dia
+    SELECT c.archivo, c.fecha_apertura, {snapshot} AS dia
     FROM camp c
     WHERE {in_campaigns}
 ),
@@ -89,8 +95,7 @@ FROM asig a
 JOIN snap s ON s.archivo = a.archivo_campana
 LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.dia",
             negocio_blank = is_blank("a.negocio"),
-            on_or_before_trandeuda = snapshot_day("c.fecha_trandeuda", true),
-            on_or_after_apertura = snapshot_day("c.fecha_apertura", false),
+            snapshot = assignment_snapshot("c."),
         ),
         diff: None,
     }

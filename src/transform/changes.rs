@@ -20,6 +20,8 @@ use super::{context::Ctx, date_column};
 /// How to compare one campaign-wide aux table.
 pub struct Probe {
     pub table: &'static str,
+    /// The campaigns whose rows the step rebuilds, as a predicate over `col`.
+    pub campaigns: fn(&Ctx, &str) -> String,
     /// The columns that make a row (load stamps left out).
     pub columns: &'static str,
     /// The earliest dated row a changed row affects, over the changed rows `x`.
@@ -28,6 +30,7 @@ pub struct Probe {
 
 pub const CAMPANA_DIA: Probe = Probe {
     table: "aux_campana_dia",
+    campaigns: Ctx::in_campaigns,
     // fecha_cierre is left out: no later step reads it (the window end reaches them as the days
     // this table holds), so a campaign closing on its last day moves nothing before it.
     columns: "archivo, fecha, cartera, fecha_apertura, es_dia_habil, dia_campana, dia_gestion",
@@ -36,6 +39,7 @@ pub const CAMPANA_DIA: Probe = Probe {
 
 pub const CUENTA_CAMPANA: Probe = Probe {
     table: "aux_cuenta_campana",
+    campaigns: Ctx::in_reassigned,
     columns: "archivo, cuenta, cod_luna, servicio, fecha_asignacion, fecha_vencimiento, es_frac, \
               deuda_asig",
     // Every day of the campaign's window reads the account's attributes.
@@ -44,6 +48,7 @@ pub const CUENTA_CAMPANA: Probe = Probe {
 
 pub const PAGOS: Probe = Probe {
     table: "aux_pagos",
+    campaigns: Ctx::in_campaigns,
     columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
               esta_en_ventana, es_pago_valido, motivo_rechazo",
     // A payment counts from its own day on.
@@ -62,7 +67,7 @@ pub async fn keep_previous(
         "CREATE TEMPORARY TABLE {PREVIOUS} AS SELECT {columns} FROM {table} WHERE {scope}",
         columns = probe.columns,
         table = probe.table,
-        scope = ctx.in_campaigns("archivo"),
+        scope = (probe.campaigns)(ctx, "archivo"),
     ))
     .await
     .map(drop)
@@ -84,7 +89,7 @@ pub async fn earliest_changed_days(
         SELECT archivo, {earliest} AS earliest FROM days GROUP BY archivo",
         columns = probe.columns,
         table = probe.table,
-        scope = ctx.in_campaigns("archivo"),
+        scope = (probe.campaigns)(ctx, "archivo"),
         day = probe.day,
         earliest = ctx.d.date_text("MIN(day)"),
     );

@@ -14,6 +14,8 @@ pub struct Ctx {
     pub now: DateTime<Utc>,
     /// Campaigns whose campaign-keyed rows are rebuilt; `None` = every campaign.
     pub campaigns: Option<Vec<String>>,
+    /// Of those, the campaigns whose accounts (aux_cuenta_campana) are rebuilt; `None` = all.
+    pub reassigned: Option<Vec<String>>,
     /// Days of the campaign-keyed rows that are rebuilt (inclusive, open when `None`).
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
@@ -46,11 +48,15 @@ impl Ctx {
     pub fn in_campaigns(&self, col: &str) -> String {
         match &self.campaigns {
             None => "1 = 1".to_string(),
-            Some(list) if list.is_empty() => "1 = 0".to_string(),
-            Some(list) => {
-                let items: Vec<String> = list.iter().map(|a| quote(a)).collect();
-                format!("{col} IN ({})", items.join(", "))
-            }
+            Some(list) => in_list(col, list),
+        }
+    }
+
+    /// `col` names a campaign whose accounts are rebuilt.
+    pub fn in_reassigned(&self, col: &str) -> String {
+        match &self.reassigned {
+            None => self.in_campaigns(col),
+            Some(list) => in_list(col, list),
         }
     }
 
@@ -114,6 +120,15 @@ impl Ctx {
             Some((from, to)) => self.d.lima_day_in(ts, from, to),
         }
     }
+}
+
+/// `col` is one of `campaigns`.
+fn in_list(col: &str, campaigns: &[String]) -> String {
+    if campaigns.is_empty() {
+        return "1 = 0".to_string();
+    }
+    let items: Vec<String> = campaigns.iter().map(|a| quote(a)).collect();
+    format!("{col} IN ({})", items.join(", "))
 }
 
 /// SQL text normalisation shared by the enum derivations (DOMAIN §13.13): trimmed, upper-cased,

@@ -43,6 +43,7 @@ use tokio::task::JoinSet;
 use crate::database;
 
 use self::{
+    accounts::assignment_snapshot,
     campaigns::{camp_cte, strip_txt},
     context::Ctx,
     dialect::Dialect,
@@ -54,6 +55,9 @@ pub struct Scope {
     pub campaigns: Option<Vec<String>>,
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
+    /// Of `campaigns`, those whose accounts (aux_cuenta_campana) can have changed and are
+    /// rebuilt; `None` = every campaign of the scope. The others keep their accounts as built.
+    pub reassigned: Option<Vec<String>>,
 }
 
 impl Scope {
@@ -127,6 +131,7 @@ pub async fn build(
         today,
         now: Utc::now(),
         campaigns: scope.campaigns.clone(),
+        reassigned: scope.reassigned.clone(),
         from: scope.from,
         to: scope.to,
         earlier: BTreeMap::new(),
@@ -388,6 +393,7 @@ pub async fn affected_scope(
         today,
         now: Utc::now(),
         campaigns: None,
+        reassigned: None,
         from: None,
         to: None,
         earlier: BTreeMap::new(),
@@ -436,10 +442,24 @@ pub async fn affected_scope(
                 UNION ALL SELECT 1 FROM raw_homologacion_mibotair WHERE {t}
                 UNION ALL SELECT 1 FROM raw_ejecutivos WHERE {t}
             )
+         ),
+         touched_snapshots AS (SELECT DISTINCT fecha_proceso AS dia FROM raw_trandeuda WHERE {t}),
+         assigned AS (
+            SELECT c.archivo, c.fecha_apertura, c.fecha_trandeuda, {snapshot} AS s FROM camp c
+         ),
+         -- An account's attributes come from the campaign's asignaciones and its assignment
+         -- snapshot (§13.5), which a touched snapshot day can move or change only when it lies
+         -- between the current snapshot and apertura or fecha_trandeuda.
+         reassigned AS (
+            SELECT archivo FROM reshaped
+            UNION SELECT a.archivo FROM assigned a JOIN touched_snapshots x
+                ON a.s IS NULL OR x.dia BETWEEN {lowest} AND {highest}
          )
          SELECT archivo, {apertura} AS apertura,
             CASE WHEN archivo IN (SELECT archivo FROM reclassified) THEN 1 ELSE 0 END
-                AS reclassified
+                AS reclassified,
+            CASE WHEN archivo IN (SELECT archivo FROM reassigned) THEN 1 ELSE 0 END
+                AS reassigned
          FROM camp
          WHERE fecha_cierre IS NULL OR {intersects} OR archivo IN (SELECT archivo FROM reshaped)
          ORDER BY archivo",
@@ -447,14 +467,22 @@ pub async fn affected_scope(
         apertura = d.date_text("fecha_apertura"),
         t = touched("updated_at"),
         stripped = strip_txt("archivo"),
+        snapshot = assignment_snapshot("c."),
+        lowest = d.least("a.s", "a.fecha_apertura"),
+        highest = d.greatest("a.s", "COALESCE(a.fecha_trandeuda, a.fecha_apertura)"),
     );
     let rows = db
         .query_all_raw(Statement::from_string(backend, campaigns_sql))
         .await?;
     let mut campaigns = Vec::with_capacity(rows.len());
+    let mut reassigned = Vec::new();
     let mut from = dated.map_or(today, |dated| dated.min(today));
     for row in &rows {
-        campaigns.push(row.try_get::<String>("", "archivo")?);
+        let archivo = row.try_get::<String>("", "archivo")?;
+        if row.try_get::<i32>("", "reassigned")? == 1 {
+            reassigned.push(archivo.clone());
+        }
+        campaigns.push(archivo);
         if row.try_get::<i32>("", "reclassified")? == 1
             && let Some(apertura) = date_column(Some(row), "apertura")?
         {
@@ -465,6 +493,7 @@ pub async fn affected_scope(
         campaigns: Some(campaigns),
         from: Some(from),
         to: None,
+        reassigned: Some(reassigned),
     })
 }
 
@@ -479,6 +508,7 @@ mod tests {
             today: NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
             now: Utc::now(),
             campaigns: Some(vec!["CAMP_A".into()]),
+            reassigned: None,
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
             to: None,
             earlier: BTreeMap::new(),

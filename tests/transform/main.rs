@@ -25,6 +25,7 @@ on_both_engines!(
     a_campaign_closing_on_its_last_day_rebuilds_only_today,
     a_new_cartera_label_rebuilds_the_campaigns_earlier_days,
     a_rebuild_rewrites_only_the_rows_that_changed,
+    a_changed_assignment_snapshot_rebuilds_its_campaigns_accounts,
 );
 
 fn date(s: &str) -> NaiveDate {
@@ -108,6 +109,7 @@ async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
         campaigns: Some(vec![B.to_string()]),
         from: Some(today()),
         to: Some(today()),
+        reassigned: None,
     };
     build(db, &today_only, today()).await.unwrap();
     assert_eq!(dump_all(db).await, full);
@@ -117,6 +119,7 @@ async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
         campaigns: Some(vec![A.to_string()]),
         from: None,
         to: None,
+        reassigned: None,
     };
     build(db, &closed, today()).await.unwrap();
     assert_eq!(dump_all(db).await, full);
@@ -145,7 +148,9 @@ async fn affected_scope_follows_the_load(engine: Engine) {
         Scope {
             campaigns: both.clone(),
             from: Some(date("2025-06-04")),
-            to: None
+            to: None,
+            // Their asignaciones are new: every campaign's accounts are built.
+            reassigned: both.clone(),
         }
     );
 
@@ -157,7 +162,8 @@ async fn affected_scope_follows_the_load(engine: Engine) {
         Scope {
             campaigns: Some(vec![B.to_string()]),
             from: Some(today()),
-            to: None
+            to: None,
+            reassigned: Some(vec![]),
         }
     );
 
@@ -173,9 +179,29 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     assert_eq!(
         scope,
         Scope {
-            campaigns: both,
+            campaigns: both.clone(),
             from: Some(today()),
-            to: None
+            to: None,
+            reassigned: Some(vec![]),
+        }
+    );
+
+    // A changed row of A's assignment snapshot (06-05): A's accounts are built again, not B's
+    // (its assignment snapshot is 06-09, which the change cannot move).
+    db.execute_unprepared(&format!(
+        "UPDATE raw_trandeuda SET updated_at = '{TOUCHED_AT}' \
+         WHERE nro_documento = 'D121' AND fecha_proceso = '2025-06-05'"
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, later, 7, today()).await.unwrap();
+    assert_eq!(
+        scope,
+        Scope {
+            campaigns: both,
+            from: Some(date("2025-06-05")),
+            to: None,
+            reassigned: Some(vec![A.to_string()]),
         }
     );
 }
@@ -288,7 +314,26 @@ async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
         campaigns: Some(vec![A.to_string()]),
         from: Some(date("2025-06-09")),
         to: None,
+        reassigned: None,
     };
+    assert_scope_catches_up(db, &scope, &before).await;
+}
+
+/// The scope of a load rebuilds the accounts of the campaigns whose assignment snapshot the
+/// load touched (A's, 06-05), and that is enough to catch up with a full build.
+async fn a_changed_assignment_snapshot_rebuilds_its_campaigns_accounts(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    db.execute_unprepared(&format!(
+        "UPDATE raw_trandeuda SET monto_exigible = 95.00, updated_at = '{TOUCHED_AT}' \
+         WHERE nro_documento = 'D121' AND fecha_proceso = '2025-06-05'"
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap();
+    assert_eq!(scope.reassigned, Some(vec![A.to_string()]));
     assert_scope_catches_up(db, &scope, &before).await;
 }
 
@@ -302,6 +347,7 @@ async fn a_rebuild_rewrites_only_the_rows_that_changed(engine: Engine) {
         campaigns: None,
         from: Some(date("2025-06-05")),
         to: None,
+        reassigned: None,
     };
     let places = row_places(db).await;
     build(db, &every_day, today()).await.unwrap();
