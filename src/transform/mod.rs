@@ -379,7 +379,10 @@ fn date_column(
 /// in the scope directly, so that comparison sees them. A touched homologation or ejecutivos
 /// row (a new mapping, a renamed agent) rebuilds the open campaigns' whole windows (§7.6);
 /// older history keeps its classification until a rebuild asks for it. Nothing touched: `from`
-/// is today (open campaigns still gain today's row); `to` stays open.
+/// is today (open campaigns still gain today's row); `to` stays open. The accounts are rebuilt
+/// (`reassigned`) only for campaigns whose calendario or asignaciones rows were touched, or
+/// whose assignment snapshot (§13.5) a touched snapshot day can have moved or changed: one
+/// between the current assignment snapshot and apertura or fecha_trandeuda.
 pub async fn affected_scope(
     db: &DatabaseConnection,
     since: DateTime<Utc>,

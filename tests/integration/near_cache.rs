@@ -26,6 +26,23 @@ fn replica(namespace: &str) -> RedisCache {
 
 type Read = (u64, Option<Vec<u8>>);
 
+async fn redis() -> redis::aio::MultiplexedConnection {
+    redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap()
+}
+
+/// Deletes the namespace's generation count, as a flush of Redis would.
+async fn forget_generation(redis: &mut redis::aio::MultiplexedConnection, namespace: &str) {
+    redis::cmd("DEL")
+        .arg(format!("{namespace}:generation"))
+        .exec_async(redis)
+        .await
+        .unwrap();
+}
+
 /// Reads `key` until what it reads satisfies `done`.
 async fn read_until(cache: &RedisCache, key: &str, done: impl Fn(&Read) -> bool) -> Read {
     let deadline = Instant::now() + PATIENCE;
@@ -71,35 +88,18 @@ async fn a_replica_reads_near_until_a_bump_reaches_it() {
 
     // Redis loses the count (as on a flush): the next bump is 1 again, and a follows it down
     // instead of serving generation 2's entries on.
-    let mut redis = redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
-    let count = format!("{namespace}:generation");
-    redis::cmd("DEL")
-        .arg(&count)
-        .exec_async(&mut redis)
-        .await
-        .unwrap();
+    let mut redis = redis().await;
+    forget_generation(&mut redis, &namespace).await;
     assert_eq!(b.bump_generation().await.unwrap(), 1);
     assert_eq!(read_until(&a, "k", |(g, _)| *g == 1).await, (1, None));
-    redis::cmd("DEL")
-        .arg(&count)
-        .exec_async(&mut redis)
-        .await
-        .unwrap();
+    forget_generation(&mut redis, &namespace).await;
 }
 
 #[tokio::test]
 async fn a_miss_asks_redis_only_when_a_write_of_the_entry_may_have_been_missed() {
     let namespace = format!("pulso-test-{}", Uuid::new_v4().simple());
     let (a, b) = (replica(&namespace), replica(&namespace));
-    let mut redis = redis::Client::open(redis_url())
-        .unwrap()
-        .get_multiplexed_async_connection()
-        .await
-        .unwrap();
+    let mut redis = redis().await;
     // Written without an announcement, as before a replica subscribed.
     let unannounced = |key: &str| {
         redis::cmd("SET")
@@ -138,10 +138,5 @@ async fn a_miss_asks_redis_only_when_a_write_of_the_entry_may_have_been_missed()
         read_until(&a, "k", |(_, value)| value.is_some()).await,
         (1, Some(b"one".to_vec()))
     );
-    let count = format!("{namespace}:generation");
-    redis::cmd("DEL")
-        .arg(&count)
-        .exec_async(&mut redis)
-        .await
-        .unwrap();
+    forget_generation(&mut redis, &namespace).await;
 }

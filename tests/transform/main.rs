@@ -136,36 +136,20 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     let test_db = loaded(engine).await;
     let db = &test_db.connection;
     let loaded_at: DateTime<Utc> = LOADED_AT.parse().unwrap();
-    let both = Some(vec![B.to_string(), A.to_string()]); // sorted: "…_AN_…" < "…_Temprana_…"
+    let both = [B, A]; // sorted: "…_AN_…" < "…_Temprana_…"
 
     // Everything was touched: the build starts at the earliest date a dated input carries, the
     // gestión m6 of 06-04 (the ignored calendario duplicate's apertura 05-20 selects campaigns
     // only: calendario reaches the days through aux_campana_dia, whose comparison widens the
     // build).
     let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
-    assert_eq!(
-        scope,
-        Scope {
-            campaigns: both.clone(),
-            from: Some(date("2025-06-04")),
-            to: None,
-            // Their asignaciones are new: every campaign's accounts are built.
-            reassigned: both.clone(),
-        }
-    );
+    // Their asignaciones are new: every campaign's accounts are built.
+    assert_eq!(scope, load_scope(&both, date("2025-06-04"), &both));
 
     // Nothing touched since: the open campaign only, and only today's rows move on.
     let later = loaded_at + chrono::Duration::hours(1);
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(
-        scope,
-        Scope {
-            campaigns: Some(vec![B.to_string()]),
-            from: Some(today()),
-            to: None,
-            reassigned: Some(vec![]),
-        }
-    );
+    assert_eq!(scope, load_scope(&[B], today(), &[]));
 
     // One payment of 06-10 changed: the campaigns whose window meets [06-10 − 7 days of
     // lookback, today] (A's too), rebuilt from today; had the payment moved an earlier day,
@@ -176,15 +160,7 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     .await
     .unwrap();
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(
-        scope,
-        Scope {
-            campaigns: both.clone(),
-            from: Some(today()),
-            to: None,
-            reassigned: Some(vec![]),
-        }
-    );
+    assert_eq!(scope, load_scope(&both, today(), &[]));
 
     // A changed row of A's assignment snapshot (06-05): A's accounts are built again, not B's
     // (its assignment snapshot is 06-09, which the change cannot move).
@@ -195,15 +171,18 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     .await
     .unwrap();
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(
-        scope,
-        Scope {
-            campaigns: both,
-            from: Some(date("2025-06-05")),
-            to: None,
-            reassigned: Some(vec![A.to_string()]),
-        }
-    );
+    assert_eq!(scope, load_scope(&both, date("2025-06-05"), &[A]));
+}
+
+/// The scope a load calls for: `campaigns` from `from`, the accounts of `reassigned` rebuilt.
+fn load_scope(campaigns: &[&str], from: NaiveDate, reassigned: &[&str]) -> Scope {
+    let names = |list: &[&str]| Some(list.iter().map(|c| c.to_string()).collect());
+    Scope {
+        campaigns: names(campaigns),
+        from: Some(from),
+        to: None,
+        reassigned: names(reassigned),
+    }
 }
 
 /// When the second load of the day arrived.
