@@ -41,13 +41,13 @@ pub fn cuenta_campana(ctx: &Ctx) -> Step {
         frac("a.fraccionamiento"),
         frac("a.cuota_fracc_act")
     );
-    Step {
-        name: "aux_cuenta_campana",
-        delete: format!(
+    Step::replace(
+        "aux_cuenta_campana",
+        format!(
             "DELETE FROM aux_cuenta_campana WHERE {}",
             ctx.in_reassigned("archivo")
         ),
-        insert: format!(
+        format!(
             r"WITH {camp},
 -- The assignment snapshot of each campaign.
 snap AS (
@@ -97,6 +97,5 @@ LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.d
             negocio_blank = is_blank("a.negocio"),
             snapshot = assignment_snapshot("c."),
         ),
-        diff: None,
-    }
+    )
 }

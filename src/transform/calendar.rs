@@ -13,12 +13,12 @@ pub fn calendario_habiles(ctx: &Ctx) -> Step {
     let series = d.date_series(first, last);
     let dow = d.iso_dow("s.fecha");
     let month = d.month("s.fecha");
-    Step {
-        name: "aux_calendario_habiles",
-        delete: "DELETE FROM aux_calendario_habiles".into(),
+    Step::replace(
+        "aux_calendario_habiles",
+        "DELETE FROM aux_calendario_habiles".into(),
         // dia_habil_del_mes: ordinal of a business day within its month; NULL on weekends and
         // holidays (DOMAIN leaves non-business days open).
-        insert: format!(
+        format!(
             r"INSERT INTO aux_calendario_habiles
     (fecha, es_dia_habil, es_feriado, nombre_feriado, dia_semana, dia_habil_del_mes)
 SELECT fecha, es_dia_habil, es_feriado, nombre_feriado, dia_semana,
@@ -34,8 +34,7 @@ FROM (
     LEFT JOIN aux_feriados f ON f.fecha = s.fecha
 ) days"
         ),
-        diff: None,
-    }
+    )
 }
 
 /// One row per campaign and calendar day of its window up to today; dia_gestion = business days
@@ -48,13 +47,13 @@ pub fn campana_dia(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     let dia_campana = ctx.d.days_between("k.fecha", "c.fecha_apertura");
     let in_campaigns = ctx.in_campaigns("c.archivo");
-    Step {
-        name: "aux_campana_dia",
-        delete: format!(
+    Step::replace(
+        "aux_campana_dia",
+        format!(
             "DELETE FROM aux_campana_dia WHERE {}",
             ctx.in_campaigns("archivo")
         ),
-        insert: format!(
+        format!(
             r"WITH {camp},
 days AS (
     SELECT c.archivo, k.fecha, c.cartera, c.fecha_apertura, c.fecha_cierre, k.es_dia_habil,
@@ -70,6 +69,5 @@ INSERT INTO aux_campana_dia
 SELECT archivo, fecha, cartera, fecha_apertura, fecha_cierre, es_dia_habil, dia_campana, dia_gestion
 FROM days"
         ),
-        diff: None,
-    }
+    )
 }

@@ -75,23 +75,26 @@ pub struct StepReport {
     pub seconds: f64,
 }
 
-/// One build: the DELETE of the scope's rows and the INSERT … SELECT of the new ones.
+/// One build: the table it rebuilds and how its scope's rows are replaced.
 pub(crate) struct Step {
     pub name: &'static str,
-    pub delete: String,
-    pub insert: String,
-    /// For the large aux tables: the same, written only where rows changed (see `rewrite`).
-    pub diff: Option<rewrite::Diff>,
+    pub write: rewrite::Write,
 }
 
 impl Step {
-    /// A step whose new rows are compared with the scope's before anything is written.
+    /// The DELETE of the scope's rows, then the INSERT … SELECT of the new ones.
+    fn replace(name: &'static str, delete: String, insert: String) -> Self {
+        Self {
+            name,
+            write: rewrite::Write::Replace { delete, insert },
+        }
+    }
+
+    /// New rows compared with the scope's before anything is written (the large aux tables).
     fn compared(name: &'static str, diff: rewrite::Diff) -> Self {
         Self {
             name,
-            delete: diff.delete(name),
-            insert: diff.insert(name),
-            diff: Some(diff),
+            write: rewrite::Write::Compare(diff),
         }
     }
 }
@@ -232,11 +235,8 @@ fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
         .zip(STEPS)
         .enumerate()
         .map(|(index, (step, (_, probe)))| {
-            let reads = [
-                step.delete.as_str(),
-                &step.insert,
-                probe.map_or("", |p| p.day),
-            ];
+            let [scope, rows] = step.write.sql();
+            let reads = [scope, rows, probe.map_or("", |p| p.day)];
             (0..index)
                 .filter(|&before| {
                     STEPS[before].1.is_some()
@@ -274,28 +274,7 @@ async fn run(
             .await
             .map_err(|e| context_error(step.name, "keep previous rows", e))?;
     }
-    let written = match &step.diff {
-        Some(diff) => rewrite::changed_rows(&txn, step.name, diff)
-            .await
-            .map_err(|e| context_error(step.name, "rewrite changed rows", e))?,
-        None => {
-            let deleted = txn
-                .execute_unprepared(&step.delete)
-                .await
-                .map_err(|e| context_error(step.name, "delete", e))?
-                .rows_affected();
-            let inserted = txn
-                .execute_unprepared(&step.insert)
-                .await
-                .map_err(|e| context_error(step.name, "insert", e))?
-                .rows_affected();
-            rewrite::Written {
-                built: inserted,
-                deleted,
-                inserted,
-            }
-        }
-    };
+    let written = step.write.apply(&txn, step.name).await?;
     let changed = match probe {
         Some((probe, ctx)) => changes::earliest_changed_days(&txn, probe, ctx)
             .await
@@ -347,6 +326,21 @@ async fn gestion_days(
     let first = date_column(row.as_ref(), "first_day")?;
     let last = date_column(row.as_ref(), "last_day")?;
     Ok(first.map(|first| (Some(first), ctx.to.or(last))))
+}
+
+/// Over the campaign rows `a` of `assigned`: one of the touched snapshot `days` can have moved
+/// or changed the campaign's assignment snapshot `a.s`.
+fn snapshot_moved_by(d: Dialect, days: &[NaiveDate]) -> String {
+    if days.is_empty() {
+        return "1 = 0".to_string();
+    }
+    let lowest = d.least("a.s", "a.fecha_apertura");
+    let highest = d.greatest("a.s", "COALESCE(a.fecha_trandeuda, a.fecha_apertura)");
+    let within: Vec<String> = days
+        .iter()
+        .map(|day| format!("{} BETWEEN {lowest} AND {highest}", d.date(*day)))
+        .collect();
+    format!("(a.s IS NULL OR {})", within.join(" OR "))
 }
 
 fn date_column(
@@ -403,12 +397,26 @@ pub async fn affected_scope(
         days: None,
     };
     let touched = |col: &str| d.timestamp_at_least(col, since);
+    // The snapshot days touched: they date the build (debt is carried forward from them) and
+    // say which campaigns' assignment snapshots may have moved. Read once, for both.
+    let snapshots_sql = format!(
+        "SELECT DISTINCT {day} AS day FROM raw_trandeuda WHERE {t}",
+        day = d.date_text("fecha_proceso"),
+        t = touched("updated_at"),
+    );
+    let mut touched_snapshots = Vec::new();
+    for row in db
+        .query_all_raw(Statement::from_string(backend, snapshots_sql))
+        .await?
+    {
+        touched_snapshots.extend(date_column(Some(&row), "day")?);
+    }
+    let first_snapshot = touched_snapshots.iter().min().copied();
     let earliest_sql = format!(
         "SELECT {earliest} AS earliest, {dated} AS dated FROM (
             SELECT MIN(fecha_apertura) AS d, 0 AS dates FROM raw_calendario WHERE {t}
             UNION ALL SELECT MIN(fecha_asignacion), 0 FROM raw_asignaciones WHERE {t}
             UNION ALL SELECT MIN(fecha_pago), 0 FROM raw_pagos WHERE {t}
-            UNION ALL SELECT MIN(fecha_proceso), 1 FROM raw_trandeuda WHERE {t}
             UNION ALL SELECT MIN({vb_day}), 1 FROM raw_voicebot_gestiones WHERE {t}
             UNION ALL SELECT MIN({ma_day}), 1 FROM raw_mibotair_gestiones WHERE {t}
         ) touched",
@@ -421,8 +429,9 @@ pub async fn affected_scope(
     let row = db
         .query_one_raw(Statement::from_string(backend, earliest_sql))
         .await?;
-    let earliest = date_column(row.as_ref(), "earliest")?;
-    let dated = date_column(row.as_ref(), "dated")?;
+    let earlier_of = |a: Option<NaiveDate>, b: Option<NaiveDate>| a.into_iter().chain(b).min();
+    let earliest = earlier_of(date_column(row.as_ref(), "earliest")?, first_snapshot);
+    let dated = earlier_of(date_column(row.as_ref(), "dated")?, first_snapshot);
     let start = earliest.map(|e| e - Duration::days(i64::from(lookback_days)));
 
     let intersects = match start {
@@ -446,7 +455,6 @@ pub async fn affected_scope(
                 UNION ALL SELECT 1 FROM raw_ejecutivos WHERE {t}
             )
          ),
-         touched_snapshots AS (SELECT DISTINCT fecha_proceso AS dia FROM raw_trandeuda WHERE {t}),
          assigned AS (
             SELECT c.archivo, c.fecha_apertura, c.fecha_trandeuda, {snapshot} AS s FROM camp c
          ),
@@ -455,8 +463,7 @@ pub async fn affected_scope(
          -- between the current snapshot and apertura or fecha_trandeuda.
          reassigned AS (
             SELECT archivo FROM reshaped
-            UNION SELECT a.archivo FROM assigned a JOIN touched_snapshots x
-                ON a.s IS NULL OR x.dia BETWEEN {lowest} AND {highest}
+            UNION SELECT a.archivo FROM assigned a WHERE {moved}
          )
          SELECT archivo, {apertura} AS apertura,
             CASE WHEN archivo IN (SELECT archivo FROM reclassified) THEN 1 ELSE 0 END
@@ -471,8 +478,7 @@ pub async fn affected_scope(
         t = touched("updated_at"),
         stripped = strip_txt("archivo"),
         snapshot = assignment_snapshot("c."),
-        lowest = d.least("a.s", "a.fecha_apertura"),
-        highest = d.greatest("a.s", "COALESCE(a.fecha_trandeuda, a.fecha_apertura)"),
+        moved = snapshot_moved_by(d, &touched_snapshots),
     );
     let rows = db
         .query_all_raw(Statement::from_string(backend, campaigns_sql))

@@ -10,15 +10,15 @@ pub fn pagos(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     let today = ctx.today();
     let now = ctx.now();
-    Step {
-        name: "aux_pagos",
+    Step::replace(
+        "aux_pagos",
         // Every payment of a campaign's accounts is kept, whatever its date (esta_en_ventana says
         // whether it falls in the window), so the table is rebuilt per campaign, not per day.
-        delete: format!(
+        format!(
             "DELETE FROM aux_pagos WHERE {}",
             ctx.in_campaigns("archivo")
         ),
-        insert: format!(
+        format!(
             r"WITH {camp},
 acc AS (
     SELECT a.archivo, a.cuenta, a.cod_luna, c.fecha_apertura, c.fin
@@ -74,6 +74,5 @@ JOIN acc a ON a.cuenta = o.cod_cuenta",
             not_rejected = is_blank("motivo_rechazo"),
             t_not_rejected = is_blank("t.motivo_rechazo"),
         ),
-        diff: None,
-    }
+    )
 }

@@ -1,4 +1,5 @@
-//! Rewriting only the rows that changed, for the large aux tables.
+//! How a step writes its rows: the DELETE of its scope and the INSERT of the new rows, or, for
+//! the large aux tables, only the rows that changed.
 //!
 //! An incremental build recomputes days of aux_gestiones, aux_gestion_cuenta and
 //! aux_cuenta_estado_diario that mostly come out as they were: a day that arrives, plus a few
@@ -12,7 +13,48 @@
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
 
-use super::dialect::Dialect;
+use super::{context_error, dialect::Dialect};
+
+/// How a step replaces its scope's rows, in its transaction.
+pub enum Write {
+    Replace { delete: String, insert: String },
+    Compare(Diff),
+}
+
+impl Write {
+    /// The step's SQL texts (scope, then rows), to find the tables it reads.
+    pub fn sql(&self) -> [&str; 2] {
+        match self {
+            Self::Replace { delete, insert } => [delete, insert],
+            Self::Compare(diff) => [&diff.scope, &diff.rows],
+        }
+    }
+
+    pub async fn apply(&self, txn: &DatabaseTransaction, table: &str) -> Result<Written, DbErr> {
+        match self {
+            Self::Replace { delete, insert } => {
+                let deleted = txn
+                    .execute_unprepared(delete)
+                    .await
+                    .map_err(|e| context_error(table, "delete", e))?
+                    .rows_affected();
+                let inserted = txn
+                    .execute_unprepared(insert)
+                    .await
+                    .map_err(|e| context_error(table, "insert", e))?
+                    .rows_affected();
+                Ok(Written {
+                    built: inserted,
+                    deleted,
+                    inserted,
+                })
+            }
+            Self::Compare(diff) => changed_rows(txn, table, diff)
+                .await
+                .map_err(|e| context_error(table, "rewrite changed rows", e)),
+        }
+    }
+}
 
 /// A step whose rows are compared before they are written.
 pub struct Diff {
@@ -26,16 +68,6 @@ pub struct Diff {
     pub rows: String,
 }
 
-impl Diff {
-    pub fn delete(&self, table: &str) -> String {
-        format!("DELETE FROM {table} WHERE {}", self.scope)
-    }
-
-    pub fn insert(&self, table: &str) -> String {
-        format!("INSERT INTO {table} ({}) {}", self.columns, self.rows)
-    }
-}
-
 const FRESH: &str = "pulso_fresh_rows";
 
 /// What a comparison wrote.
@@ -47,7 +79,7 @@ pub struct Written {
 }
 
 /// Replaces `table`'s rows in `diff.scope` with `diff.rows`, writing only the differences.
-pub async fn changed_rows(
+async fn changed_rows(
     txn: &DatabaseTransaction,
     table: &str,
     diff: &Diff,
@@ -60,7 +92,8 @@ pub async fn changed_rows(
     .await?
     .is_some();
     if !present {
-        let inserted = txn.execute_unprepared(&diff.insert(table)).await?;
+        let insert = format!("INSERT INTO {table} ({columns}) {}", diff.rows);
+        let inserted = txn.execute_unprepared(&insert).await?;
         let inserted = inserted.rows_affected();
         return Ok(Written {
             built: inserted,

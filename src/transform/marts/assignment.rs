@@ -21,13 +21,13 @@ pub fn assignment(ctx: &Ctx) -> Step {
         today = ctx.today(),
         in_campaigns = ctx.in_campaigns("archivo"),
     );
-    Step {
-        name: "assignment_data",
-        delete: format!(
+    Step::replace(
+        "assignment_data",
+        format!(
             "WITH {camp} DELETE FROM assignment_data \
              WHERE archivo IN (SELECT archivo FROM camp WHERE {recent})"
         ),
-        insert: format!(
+        format!(
             r"WITH {camp},
 cs AS (SELECT * FROM camp WHERE {recent})
 INSERT INTO assignment_data
@@ -59,6 +59,5 @@ FROM (
             deuda_actual = d.round2("deuda_actual"),
             ticket = d.round2("1.0 * deuda_asig / cuentas"),
         ),
-        diff: None,
-    }
+    )
 }

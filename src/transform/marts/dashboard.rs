@@ -11,14 +11,14 @@ pub fn dashboard(ctx: &Ctx) -> Step {
     let d = ctx.d;
     let now = ctx.now();
     let money = |x: &str| d.round2(x);
-    Step {
-        name: "dashboard_data",
-        delete: format!(
+    Step::replace(
+        "dashboard_data",
+        format!(
             "DELETE FROM dashboard_data WHERE {} AND {}",
             ctx.in_campaigns("archivo"),
             ctx.in_days("archivo", "fecha_foto")
         ),
-        insert: format!(
+        format!(
             r"WITH days AS (
     SELECT archivo, fecha, cartera, dia_gestion FROM aux_campana_dia
     WHERE {k_in_campaigns} AND {k_in_days}
@@ -174,6 +174,5 @@ FROM r",
             pct_cierre = d.pct("recupero", "deuda_asig"),
             inten = d.ratio("total", "gestionadas"),
         ),
-        diff: None,
-    }
+    )
 }

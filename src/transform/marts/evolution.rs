@@ -15,14 +15,14 @@ pub fn evolution(ctx: &Ctx) -> Step {
         .map(|c| format!("d.{}", c.trim()))
         .collect();
     let selected = selected.join(", ");
-    Step {
-        name: "evolution_data",
-        delete: format!(
+    Step::replace(
+        "evolution_data",
+        format!(
             "DELETE FROM evolution_data WHERE {} AND {}",
             ctx.in_campaigns("archivo"),
             ctx.in_days("archivo", "fecha_foto")
         ),
-        insert: format!(
+        format!(
             r"INSERT INTO evolution_data
     (fecha_foto, archivo, cartera, servicio, dia_gestion, dia_campana, {COLUMNS},
      fecha_procesamiento, created_at, updated_at)
@@ -34,6 +34,5 @@ WHERE k.es_dia_habil AND {in_campaigns} AND {in_days}",
             in_campaigns = ctx.in_campaigns("d.archivo"),
             in_days = ctx.in_days("d.archivo", "d.fecha_foto"),
         ),
-        diff: None,
-    }
+    )
 }

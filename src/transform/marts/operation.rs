@@ -6,13 +6,13 @@ use crate::transform::{Step, context::Ctx};
 pub fn operation(ctx: &Ctx) -> Step {
     let d = ctx.d;
     let now = ctx.now();
-    Step {
-        name: "operation_data",
-        delete: format!(
+    Step::replace(
+        "operation_data",
+        format!(
             "DELETE FROM operation_data WHERE {}",
             ctx.in_gestion_days("fecha_foto")
         ),
-        insert: format!(
+        format!(
             r"INSERT INTO operation_data
     (fecha_foto, hora, canal, archivo, total_gestiones, total_pdp, contactos_efectivos,
      contactos_no_efectivos, no_contactos, peso_total, tasa_contacto, tasa_conversion,
@@ -34,6 +34,5 @@ FROM (
             tasa_conversion = d.pct("pdp", "ce"),
             in_days = ctx.in_gestion_days("fecha_gestion"),
         ),
-        diff: None,
-    }
+    )
 }

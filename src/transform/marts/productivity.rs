@@ -6,13 +6,13 @@ use crate::transform::{Step, context::Ctx};
 pub fn productivity(ctx: &Ctx) -> Step {
     let d = ctx.d;
     let now = ctx.now();
-    Step {
-        name: "productivity_data",
-        delete: format!(
+    Step::replace(
+        "productivity_data",
+        format!(
             "DELETE FROM productivity_data WHERE {}",
             ctx.in_gestion_days("fecha_foto")
         ),
-        insert: format!(
+        format!(
             r"WITH calls AS (
     SELECT * FROM aux_gestiones WHERE canal = 'CALL' AND {g_in_days}
 ),
@@ -92,6 +92,5 @@ LEFT JOIN team t ON t.fecha = r.fecha AND t.correo_agente = r.correo_agente",
             tasa_conversion = d.pct("r.pdp", "r.ce"),
             score = d.round2("0.40 * r.total + 0.35 * r.ce + 0.25 * r.pdp"),
         ),
-        diff: None,
-    }
+    )
 }
