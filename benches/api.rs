@@ -25,6 +25,10 @@ use pulso::{
 use serde_json::{Value, json};
 use support::BenchDb;
 
+/// The allocator `pulso serve` runs with (src/main.rs), so the server measured is the one shipped.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 const SECRET: &str = "pulso-bench-0123456789abcdef0123456789";
 const QUERY: &str = r#"{ dashboard(fechaCorte: "2025-06-20") { total { cuentas deudaAsig cobertura contacto cierre inten } segmentoData { id cuentas cobertura } negocioData { id cuentas } } }"#;
 /// Unmeasured rounds before the uncached and direct samples.

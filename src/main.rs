@@ -3,6 +3,11 @@ use std::process::ExitCode;
 use clap::Parser;
 use pulso::{cli::Cli, config::Config};
 
+// A request allocates and frees dozens of small buffers (headers, JSON, keys); glibc's malloc
+// spent 7% of a cached request's CPU on them.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     // A missing .env is the normal case; values already in the environment win over it.
     let _ = dotenvy::dotenv();

@@ -68,23 +68,38 @@ impl ViewCache {
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
-        self.get_or_load_at(entry_key(view, args), load).await
+        let entry = entry_key(view, args);
+        self.get_or_load_as::<Json<T>, E, _, _>(entry, || async { load().await.map(Json) })
+            .await
+            .map(|Json(value)| value)
     }
 
-    /// [`Self::get_or_load`] for an entry named beforehand with [`entry_key`] (so that the
-    /// arguments it was named from need not outlive the load).
+    /// [`Self::get_or_load`] for JSON text (a whole GraphQL answer) under an entry named
+    /// beforehand with [`entry_key`]: stored and answered as it is, never parsed, so a hit
+    /// costs a copy rather than a parse of the answer.
+    pub async fn get_or_load_json<E, F, Fut>(
+        self: &Arc<Self>,
+        base: String,
+        load: F,
+    ) -> Result<String, E>
+    where
+        F: FnOnce() -> Fut,
+        Fut: Future<Output = Result<String, E>>,
+    {
+        self.get_or_load_as::<JsonText, E, _, _>(base, || async { load().await.map(JsonText) })
+            .await
+            .map(|JsonText(text)| text)
+    }
+
+    /// The cached value of the entry `base`, or `load()`'s, stored for the next caller.
     ///
     /// A loaded value is written to the cache behind the answer, not before it: the caller
     /// does not wait for the write's round trip. Until the write has landed, the entry's
     /// flight keeps the value, so callers in between are answered from it rather than loading
     /// again.
-    pub async fn get_or_load_at<T, E, F, Fut>(
-        self: &Arc<Self>,
-        base: String,
-        load: F,
-    ) -> Result<T, E>
+    async fn get_or_load_as<T, E, F, Fut>(self: &Arc<Self>, base: String, load: F) -> Result<T, E>
     where
-        T: Serialize + DeserializeOwned,
+        T: Stored,
         F: FnOnce() -> Fut,
         Fut: Future<Output = Result<T, E>>,
     {
@@ -93,7 +108,7 @@ impl ViewCache {
         };
         let key = generation_key(&base, generation);
         if let Some(bytes) = cached {
-            match serde_json::from_slice(&bytes) {
+            match T::from_bytes(bytes) {
                 Ok(value) => {
                     self.stats.hits.fetch_add(1, Ordering::Relaxed);
                     return Ok(value);
@@ -120,7 +135,7 @@ impl ViewCache {
             .get_or_try_init(move || async move {
                 self.stats.loads.fetch_add(1, Ordering::Relaxed);
                 let value = load().await?;
-                let bytes = serde_json::to_vec(&value).expect("view results serialise");
+                let bytes = value.to_bytes();
                 *own_slot = Some(value);
                 Ok(Arc::new(bytes))
             })
@@ -190,17 +205,53 @@ impl ViewCache {
     }
 }
 
-/// A value this process serialised, read back.
-fn read_own<T: DeserializeOwned>(bytes: &[u8]) -> T {
-    serde_json::from_slice(bytes).expect("a value this process serialised reads back")
+/// How a value is kept in the cache: its bytes, and back.
+trait Stored: Sized {
+    fn to_bytes(&self) -> Vec<u8>;
+    /// Fails on bytes another version of the API wrote.
+    fn from_bytes(bytes: Vec<u8>) -> Result<Self, String>;
+}
+
+/// A view's value, kept as its JSON.
+struct Json<T>(T);
+
+impl<T: Serialize + DeserializeOwned> Stored for Json<T> {
+    fn to_bytes(&self) -> Vec<u8> {
+        serde_json::to_vec(&self.0).expect("view results serialise")
+    }
+
+    fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+        serde_json::from_slice(&bytes)
+            .map(Json)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// JSON text, kept as it is.
+struct JsonText(String);
+
+impl Stored for JsonText {
+    fn to_bytes(&self) -> Vec<u8> {
+        self.0.as_bytes().to_vec()
+    }
+
+    fn from_bytes(bytes: Vec<u8>) -> Result<Self, String> {
+        String::from_utf8(bytes)
+            .map(JsonText)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// A value this process stored, read back.
+fn read_own<T: Stored>(bytes: &[u8]) -> T {
+    T::from_bytes(bytes.to_vec()).expect("a value this process stored reads back")
 }
 
 /// The entry's name before its generation: the view and a digest of its normalised arguments.
 pub fn entry_key(view: &str, args: &impl Serialize) -> String {
     let args = serde_json::to_vec(args).expect("view arguments serialise");
     let digest = Sha256::digest(&args);
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("view:{view}:{hex}")
+    format!("view:{view}:{}", hex::encode(digest))
 }
 
 #[cfg(test)]
@@ -308,6 +359,21 @@ mod tests {
             [&stats.loads, &stats.misses, &stats.hits].map(|c| c.load(Ordering::SeqCst)),
             [1, 1, 2]
         );
+    }
+
+    #[tokio::test]
+    async fn json_text_is_stored_and_answered_byte_for_byte() {
+        let cache = cache();
+        let answer = r#"{"data": {"x" :1}}"#.to_owned();
+        let load = |text: String| move || async move { Ok::<_, ()>(text) };
+        let first = cache.get_or_load_json("answer".into(), load(answer.clone()));
+        assert_eq!(first.await, Ok(answer.clone()));
+        while !cache.flights.lock().unwrap().is_empty() {
+            tokio::task::yield_now().await;
+        }
+        let second = cache.get_or_load_json("answer".into(), load("other".into()));
+        assert_eq!(second.await, Ok(answer), "from the cache, unparsed");
+        assert_eq!(cache.stats.hits.load(Ordering::SeqCst), 1);
     }
 
     #[tokio::test]

@@ -3,7 +3,10 @@
 //! on an air-gapped network. Without a build, `/` says how to make one and `GET /graphql` falls
 //! back to async-graphql's GraphiQL page, which loads its scripts from a CDN.
 
-use std::path::{Path, PathBuf};
+use std::{
+    path::{Path, PathBuf},
+    sync::Arc,
+};
 
 use axum::{
     Router,
@@ -44,7 +47,7 @@ impl Frontend {
     }
 
     /// `GET /graphql`: our GraphiQL build, or the CDN page.
-    pub fn graphiql(&self) -> MethodRouter<AppState> {
+    pub fn graphiql(&self) -> MethodRouter<Arc<AppState>> {
         if self.graphiql {
             get_service(ServeFile::new(self.dir.join("graphiql.html")))
         } else {
@@ -53,7 +56,7 @@ impl Frontend {
     }
 
     /// `/` and `/assets/*`: the dashboard app.
-    pub fn routes(&self) -> Router<AppState> {
+    pub fn routes(&self) -> Router<Arc<AppState>> {
         if self.app {
             Router::new()
                 .route_service("/", ServeFile::new(self.dir.join("index.html")))

@@ -1,6 +1,8 @@
 //! `GET /health` (the process is alive) and `GET /ready` (it can serve: database reachable,
 //! migrations current; a cache outage only degrades it, since resolvers fail open).
 
+use std::sync::Arc;
+
 use axum::{Json, extract::State, http::StatusCode};
 use serde::Serialize;
 
@@ -35,7 +37,7 @@ struct Migrations {
     pending: usize,
 }
 
-pub async fn ready(State(state): State<AppState>) -> (StatusCode, Json<Readiness>) {
+pub async fn ready(State(state): State<Arc<AppState>>) -> (StatusCode, Json<Readiness>) {
     let db = &state.db;
     let (db_ping, cache_ping, migrations) = tokio::join!(
         db.ping(),

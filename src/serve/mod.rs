@@ -37,8 +37,7 @@ use crate::{
     source,
 };
 
-/// What every handler shares.
-#[derive(Clone)]
+/// What every handler shares (behind one `Arc`: a request clones a pointer, not each field).
 pub struct AppState {
     /// The API's read pool (`database::read_pool`); runs use the pipeline's.
     pub db: DatabaseConnection,
@@ -274,10 +273,10 @@ fn router(state: AppState, frontend: &Frontend) -> Router {
         .route("/health", get(health::live))
         .route("/ready", get(health::ready))
         .route("/metrics", get(prometheus))
-        .with_state(state)
+        .with_state(Arc::new(state))
 }
 
-async fn prometheus(State(state): State<AppState>) -> impl IntoResponse {
+async fn prometheus(State(state): State<Arc<AppState>>) -> impl IntoResponse {
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4")],
         state.metrics.render(&state.views.stats),

@@ -90,7 +90,7 @@ pub fn sdl() -> String {
 /// `POST /graphql`: queries and mutations, with the caller taken from the bearer token. A
 /// view-only query asked before gets its stored answer (see `responses`).
 pub async fn execute(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> Response {
@@ -108,7 +108,7 @@ pub async fn execute(
             let schema = &state.schema;
             state
                 .views
-                .get_or_load_at(entry, || async move {
+                .get_or_load_json(entry, || async move {
                     let mut request = request;
                     let views_only = responses::reads_views_only(&mut request);
                     responses::storable(schema.execute(request.data(caller)).await, views_only)
@@ -137,11 +137,7 @@ pub async fn execute(
         "graphql request"
     );
     match answer {
-        Ok(json) => (
-            [(CONTENT_TYPE, "application/json")],
-            String::from(Box::<str>::from(json)),
-        )
-            .into_response(),
+        Ok(json) => ([(CONTENT_TYPE, "application/json")], json).into_response(),
         Err(response) => GraphQLResponse::from(*response).into_response(),
     }
 }

@@ -13,7 +13,6 @@ use async_graphql::{
 };
 use chrono::NaiveDate;
 use serde::Serialize;
-use serde_json::value::RawValue;
 
 use super::Caller;
 use crate::cache::entry_key;
@@ -90,12 +89,11 @@ pub fn reads_views_only(request: &mut Request) -> bool {
 }
 
 /// A response worth storing, as its JSON; otherwise the response itself back.
-pub fn storable(response: Response, views_only: bool) -> Result<Box<RawValue>, Box<Response>> {
+pub fn storable(response: Response, views_only: bool) -> Result<String, Box<Response>> {
     if !views_only || !response.errors.is_empty() {
         return Err(Box::new(response));
     }
-    let json = serde_json::to_string(&response).expect("a GraphQL response serialises");
-    Ok(RawValue::from_string(json).expect("serde_json writes valid JSON"))
+    Ok(serde_json::to_string(&response).expect("a GraphQL response serialises"))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 //! the `connection_init` payload (`{"Authorization": "Bearer …"}`); the server pings every
 //! `KEEPALIVE` so proxies keep idle connections open and dead peers are noticed.
 
-use std::{future, str::FromStr, time::Duration};
+use std::{future, str::FromStr, sync::Arc, time::Duration};
 
 use async_graphql::{
     Data,
@@ -28,7 +28,7 @@ const GOING_AWAY: u16 = 1001;
 
 /// `GET /graphql/ws`.
 pub async fn websocket(
-    State(state): State<AppState>,
+    State(state): State<Arc<AppState>>,
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
@@ -52,7 +52,7 @@ pub async fn websocket(
         .on_upgrade(move |socket| serve(socket, state, protocol))
 }
 
-async fn serve(socket: Socket, state: AppState, protocol: WebSocketProtocols) {
+async fn serve(socket: Socket, state: Arc<AppState>, protocol: WebSocketProtocols) {
     let (mut sink, stream) = socket.split();
     let input = stream
         .take_while(|message| future::ready(message.is_ok()))
