@@ -8,9 +8,9 @@
 //! snapshot). Their raw inputs say little about which days moved: a campaign that closes
 //! rewrites its calendario row without changing any past day, a payment re-delivered in a later
 //! file changes nothing, a new snapshot can move a payment dated weeks before it. So these steps
-//! compare the scope's rows before and after the rebuild, and the earliest day a changed row
-//! touches lowers the `from` of its campaign for the steps that follow (and the days of the
-//! day-keyed rows, which hold every campaign at once).
+//! compare the scope's rows (those later steps read) before and after the rebuild, and the
+//! earliest day a changed row touches lowers the `from` of its campaign for the steps that
+//! follow (and the days of the day-keyed rows, which hold every campaign at once).
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
@@ -24,6 +24,8 @@ pub struct Probe {
     pub campaigns: fn(&Ctx, &str) -> String,
     /// The columns that make a row (load stamps left out).
     pub columns: &'static str,
+    /// The rows later steps read, as a predicate: a change to any other row moves no day.
+    pub read_later: &'static str,
     /// The earliest dated row a changed row affects, over the changed rows `x`.
     pub day: &'static str,
 }
@@ -34,6 +36,7 @@ pub const CAMPANA_DIA: Probe = Probe {
     // fecha_cierre is left out: no later step reads it (the window end reaches them as the days
     // this table holds), so a campaign closing on its last day moves nothing before it.
     columns: "archivo, fecha, cartera, fecha_apertura, es_dia_habil, dia_campana, dia_gestion",
+    read_later: EVERY_ROW,
     day: "x.fecha",
 };
 
@@ -42,6 +45,7 @@ pub const CUENTA_CAMPANA: Probe = Probe {
     campaigns: Ctx::in_reassigned,
     columns: "archivo, cuenta, cod_luna, servicio, fecha_asignacion, fecha_vencimiento, es_frac, \
               deuda_asig",
+    read_later: EVERY_ROW,
     // Every day of the campaign's window reads the account's attributes.
     day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
 };
@@ -51,11 +55,24 @@ pub const PAGOS: Probe = Probe {
     campaigns: Ctx::in_campaigns,
     columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
               esta_en_ventana, es_pago_valido, motivo_rechazo",
+    // The daily state, the dashboard and productivity read valid payments only: an invalid one
+    // (amount ≤ 0, dated after today) that moves to another account moves no day.
+    read_later: "es_pago_valido",
     // A payment counts from its own day on.
     day: "x.fecha_pago",
 };
 
 const PREVIOUS: &str = "pulso_previous_rows";
+const EVERY_ROW: &str = "1 = 1";
+
+/// The rows of `probe.table` compared: the scope's rows that later steps read.
+fn compared_rows(probe: &Probe, ctx: &Ctx) -> String {
+    format!(
+        "{} AND {}",
+        (probe.campaigns)(ctx, "archivo"),
+        probe.read_later
+    )
+}
 
 /// Keeps the scope's rows of `probe.table` aside; call before the step's DELETE.
 pub async fn keep_previous(
@@ -67,7 +84,7 @@ pub async fn keep_previous(
         "CREATE TEMPORARY TABLE {PREVIOUS} AS SELECT {columns} FROM {table} WHERE {scope}",
         columns = probe.columns,
         table = probe.table,
-        scope = (probe.campaigns)(ctx, "archivo"),
+        scope = compared_rows(probe, ctx),
     ))
     .await
     .map(drop)
@@ -89,7 +106,7 @@ pub async fn earliest_changed_days(
         SELECT archivo, {earliest} AS earliest FROM days GROUP BY archivo",
         columns = probe.columns,
         table = probe.table,
-        scope = (probe.campaigns)(ctx, "archivo"),
+        scope = compared_rows(probe, ctx),
         day = probe.day,
         earliest = ctx.d.date_text("MIN(day)"),
     );

@@ -9,7 +9,7 @@ mod harness;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use pulso::transform::{Scope, affected_scope, build};
+use pulso::transform::{Scope, StepReport, affected_scope, build};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use check::{Layout, Row, assert_rows, count, dump, row};
@@ -21,6 +21,7 @@ on_both_engines!(
     scoped_rebuilds_match_the_full_build,
     affected_scope_follows_the_load,
     a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
+    a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
     changed_assigned_debt_rebuilds_the_whole_window,
     a_campaign_closing_on_its_last_day_rebuilds_only_today,
     a_new_cartera_label_rebuilds_the_campaigns_earlier_days,
@@ -212,6 +213,11 @@ async fn assert_scope_catches_up(
     assert_ne!(incremental, before, "the change moved no mart row");
     build(db, &Scope::everything(), today()).await.unwrap();
     assert_eq!(incremental, dump_all(db).await);
+    daily_state_rows(&reports)
+}
+
+/// The rows a build's daily-state step computed.
+fn daily_state_rows(reports: &[StepReport]) -> u64 {
     reports
         .iter()
         .find(|r| r.step == "aux_cuenta_estado_diario")
@@ -241,6 +247,37 @@ async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: E
     let estado = assert_scope_catches_up(db, &scope, &before).await;
     // Only A goes back: its 6 accounts on 06-06 … 06-09, and B's 4 accounts on today alone.
     assert_eq!(estado, 6 * 4 + 4);
+}
+
+async fn a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier(engine: Engine) {
+    let (test_db, _) = built(engine).await;
+    let db = &test_db.connection;
+
+    // Today's snapshot lists D121 under C11 alone: its 06-09 payment of -10.00 (not valid, §7.5)
+    // is now C11's, not C12's. No later step reads an invalid payment, so A's days stay as built.
+    db.execute_unprepared(&format!(
+        "INSERT INTO raw_trandeuda (cod_cuenta, nro_documento, archivo, fecha_proceso, \
+         fecha_vencimiento, monto_exigible, creado_el, motivo_rechazo, extraction_timestamp, \
+         extraction_id, created_at, updated_at) VALUES ('C11', 'D121', \
+         'TRAN_DEUDA_1006_1.txt', '2025-06-10', '2025-05-25', 80.00, {creado}, NULL, \
+         '{TOUCHED_AT}', '6f1c3a52-8d8e-4f7e-9a43-0c2b7d9e5a12', '{TOUCHED_AT}', '{TOUCHED_AT}')",
+        creado = fixture::lima("2025-06-10 06:00"),
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap();
+    assert_eq!(scope.from, Some(today()));
+    let reports = build(db, &scope, today()).await.unwrap();
+    let moved = "SELECT COUNT(*) AS n FROM aux_pagos \
+        WHERE nro_documento = 'D121' AND cuenta = 'C11' AND NOT es_pago_valido";
+    assert_eq!(count(db, moved).await, 1, "the payment moved to C11");
+    // B's 4 accounts on today only: A's 06-09 was not rebuilt for the invalid payment.
+    assert_eq!(daily_state_rows(&reports), 4);
+    let incremental = dump_all(db).await;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    assert_eq!(incremental, dump_all(db).await);
 }
 
 /// On the built fixture, touches B's calendario row (the open campaign, apertura 06-09) with
