@@ -224,6 +224,31 @@ fn daily_state_rows(reports: &[StepReport]) -> u64 {
         .map_or(0, |r| r.rows)
 }
 
+/// Loads a row of today's trandeuda snapshot listing `documento` under `cuenta`, and returns
+/// the scope the load calls for: from today, since that is the only day its input is dated.
+async fn list_in_todays_snapshot(
+    db: &DatabaseConnection,
+    cuenta: &str,
+    documento: &str,
+    monto: &str,
+) -> Scope {
+    db.execute_unprepared(&format!(
+        "INSERT INTO raw_trandeuda (cod_cuenta, nro_documento, archivo, fecha_proceso, \
+         fecha_vencimiento, monto_exigible, creado_el, motivo_rechazo, extraction_timestamp, \
+         extraction_id, created_at, updated_at) VALUES ('{cuenta}', '{documento}', \
+         'TRAN_DEUDA_1006_1.txt', '2025-06-10', '2025-05-25', {monto}, {creado}, NULL, \
+         '{TOUCHED_AT}', '6f1c3a52-8d8e-4f7e-9a43-0c2b7d9e5a12', '{TOUCHED_AT}', '{TOUCHED_AT}')",
+        creado = fixture::lima("2025-06-10 06:00"),
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap();
+    assert_eq!(scope.from, Some(today()));
+    scope
+}
+
 async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: Engine) {
     let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
@@ -231,19 +256,7 @@ async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: E
     // Today's snapshot lists D112 under C12: the 06-06 payment P1 on it is now C12's, not
     // C11's (§7.5: the account of the document's latest snapshot), which changes A's days from
     // 06-06 although the only new input is dated 06-10.
-    db.execute_unprepared(&format!(
-        "INSERT INTO raw_trandeuda (cod_cuenta, nro_documento, archivo, fecha_proceso, \
-         fecha_vencimiento, monto_exigible, creado_el, motivo_rechazo, extraction_timestamp, \
-         extraction_id, created_at, updated_at) VALUES ('C12', 'D112', \
-         'TRAN_DEUDA_1006_1.txt', '2025-06-10', '2025-05-25', 50.00, {creado}, NULL, \
-         '{TOUCHED_AT}', '6f1c3a52-8d8e-4f7e-9a43-0c2b7d9e5a12', '{TOUCHED_AT}', '{TOUCHED_AT}')",
-        creado = fixture::lima("2025-06-10 06:00"),
-    ))
-    .await
-    .unwrap();
-    let since = TOUCHED_AT.parse().unwrap();
-    let scope = affected_scope(db, since, 7, today()).await.unwrap();
-    assert_eq!(scope.from, Some(today()));
+    let scope = list_in_todays_snapshot(db, "C12", "D112", "50.00").await;
     let estado = assert_scope_catches_up(db, &scope, &before).await;
     // Only A goes back: its 6 accounts on 06-06 … 06-09, and B's 4 accounts on today alone.
     assert_eq!(estado, 6 * 4 + 4);
@@ -255,20 +268,7 @@ async fn a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier(e
 
     // Today's snapshot lists D121 under C11 alone: its 06-09 payment of -10.00 (not valid, §7.5)
     // is now C11's, not C12's. No later step reads an invalid payment, so A's days stay as built.
-    db.execute_unprepared(&format!(
-        "INSERT INTO raw_trandeuda (cod_cuenta, nro_documento, archivo, fecha_proceso, \
-         fecha_vencimiento, monto_exigible, creado_el, motivo_rechazo, extraction_timestamp, \
-         extraction_id, created_at, updated_at) VALUES ('C11', 'D121', \
-         'TRAN_DEUDA_1006_1.txt', '2025-06-10', '2025-05-25', 80.00, {creado}, NULL, \
-         '{TOUCHED_AT}', '6f1c3a52-8d8e-4f7e-9a43-0c2b7d9e5a12', '{TOUCHED_AT}', '{TOUCHED_AT}')",
-        creado = fixture::lima("2025-06-10 06:00"),
-    ))
-    .await
-    .unwrap();
-    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
-        .await
-        .unwrap();
-    assert_eq!(scope.from, Some(today()));
+    let scope = list_in_todays_snapshot(db, "C11", "D121", "80.00").await;
     let reports = build(db, &scope, today()).await.unwrap();
     let moved = "SELECT COUNT(*) AS n FROM aux_pagos \
         WHERE nro_documento = 'D121' AND cuenta = 'C11' AND NOT es_pago_valido";
