@@ -28,6 +28,17 @@ pub struct Probe {
     pub read_later: &'static str,
     /// The earliest dated row a changed row affects, over the changed rows `x`.
     pub day: &'static str,
+    /// Which days of the daily state a changed row moves.
+    pub moves: Moves,
+}
+
+/// The days of the daily state (aux_cuenta_estado_diario) a changed row moves from its day on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Moves {
+    /// Every later day, as for the other dated rows.
+    EveryLaterDay,
+    /// A payment: the days until the next snapshot, which nets it (§7.3).
+    UntilTheNextSnapshot,
 }
 
 pub const CAMPANA_DIA: Probe = Probe {
@@ -38,6 +49,7 @@ pub const CAMPANA_DIA: Probe = Probe {
     columns: "archivo, fecha, cartera, fecha_apertura, es_dia_habil, dia_campana, dia_gestion",
     read_later: EVERY_ROW,
     day: "x.fecha",
+    moves: Moves::EveryLaterDay,
 };
 
 pub const CUENTA_CAMPANA: Probe = Probe {
@@ -48,6 +60,7 @@ pub const CUENTA_CAMPANA: Probe = Probe {
     read_later: EVERY_ROW,
     // Every day of the campaign's window reads the account's attributes.
     day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
+    moves: Moves::EveryLaterDay,
 };
 
 pub const PAGOS: Probe = Probe {
@@ -60,6 +73,7 @@ pub const PAGOS: Probe = Probe {
     read_later: "es_pago_valido",
     // A payment counts from its own day on.
     day: "x.fecha_pago",
+    moves: Moves::UntilTheNextSnapshot,
 };
 
 const PREVIOUS: &str = "pulso_previous_rows";
@@ -90,9 +104,9 @@ pub async fn keep_previous(
     .map(drop)
 }
 
-/// Per campaign, the earliest day a row added or removed by the step affects (none: nothing
-/// changed); call after the step's INSERT, in the same transaction.
-pub async fn earliest_changed_days(
+/// The campaigns and days that rows added or removed by the step affect (none: nothing
+/// changed), each pair once; call after the step's INSERT, in the same transaction.
+pub async fn changed_days(
     txn: &DatabaseTransaction,
     probe: &Probe,
     ctx: &Ctx,
@@ -103,19 +117,19 @@ pub async fn earliest_changed_days(
         removed AS (SELECT * FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
         changed AS (SELECT * FROM added UNION ALL SELECT * FROM removed),
         days AS (SELECT x.archivo, {day} AS day FROM changed x)
-        SELECT archivo, {earliest} AS earliest FROM days GROUP BY archivo",
+        SELECT DISTINCT archivo, {day_text} AS day FROM days",
         columns = probe.columns,
         table = probe.table,
         scope = compared_rows(probe, ctx),
         day = probe.day,
-        earliest = ctx.d.date_text("MIN(day)"),
+        day_text = ctx.d.date_text("day"),
     );
     let rows = txn
         .query_all_raw(Statement::from_string(txn.get_database_backend(), sql))
         .await?;
     let mut changed = Vec::with_capacity(rows.len());
     for row in &rows {
-        if let Some(day) = date_column(Some(row), "earliest")? {
+        if let Some(day) = date_column(Some(row), "day")? {
             changed.push((row.try_get("", "archivo")?, day));
         }
     }

@@ -51,31 +51,46 @@ account_debt AS (
 pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     let d = ctx.d;
     let debt = account_debt_cte(
-        "t.fecha_proceso IN (SELECT s FROM sday) AND t.cod_cuenta IN (SELECT cuenta FROM acc)",
+        "t.fecha_proceso IN (SELECT s FROM days) AND t.cod_cuenta IN (SELECT cuenta FROM acc)",
     );
     let saldo = d.round2(&d.greatest("COALESCE(ad.monto, 0) - COALESCE(p.monto, 0)", "0"));
     let exigible = d.round2("COALESCE(ad.monto, 0)");
+    // An incremental build also builds the days that have no rows yet (today's, or those of
+    // runs that did not happen), whatever their inputs.
+    let unbuilt = match ctx.from {
+        None => "",
+        Some(_) => {
+            " OR NOT EXISTS (SELECT 1 FROM aux_cuenta_estado_diario e \
+             WHERE e.fecha_proceso = k.fecha AND e.archivo_campana = k.archivo)"
+        }
+    };
     Step::compared(
         "aux_cuenta_estado_diario",
         Diff {
             scope: format!(
                 "{} AND {}",
                 ctx.in_campaigns("archivo_campana"),
-                ctx.in_days("archivo_campana", "fecha_proceso")
+                ctx.in_debt_days("archivo_campana", "fecha_proceso", "fecha_snapshot")
             ),
             columns: "fecha_proceso, archivo_campana, cod_luna, cuenta, servicio, \
                 fecha_asignacion, fecha_snapshot, monto_exigible, monto_saldo_actual, \
                 fecha_vencimiento, estado_deuda, motivo_no_gestionable",
             key: "fecha_proceso, archivo_campana, cod_luna, cuenta, servicio",
             rows: format!(
-                r"WITH days AS (
+                r"WITH campaign_days AS (
     SELECT archivo, fecha, fecha_apertura FROM aux_campana_dia
-    WHERE {in_campaigns} AND {in_days}
+    WHERE {in_campaigns} AND {in_window}
 ),
 -- S(D): the latest snapshot day on or before D (NULL when none exists).
 sday AS (
     SELECT x.fecha, {latest_snapshot} AS s
-    FROM (SELECT DISTINCT fecha FROM days) x
+    FROM (SELECT DISTINCT fecha FROM campaign_days) x
+),
+days AS (
+    SELECT k.archivo, k.fecha, k.fecha_apertura, s.s
+    FROM campaign_days k
+    JOIN sday s ON s.fecha = k.fecha
+    WHERE {in_debt_days}{unbuilt}
 ),
 acc AS (SELECT * FROM aux_cuenta_campana WHERE {acc_in_campaigns}),
 {debt},
@@ -83,14 +98,13 @@ acc AS (SELECT * FROM aux_cuenta_campana WHERE {acc_in_campaigns}),
 paid AS (
     SELECT dd.archivo, dd.fecha, p.cuenta, SUM(p.monto_cancelado) AS monto
     FROM days dd
-    JOIN sday s ON s.fecha = dd.fecha
     JOIN aux_pagos p ON p.archivo = dd.archivo
         AND p.es_pago_valido
         AND p.fecha_pago >= dd.fecha_apertura AND p.fecha_pago <= dd.fecha
-        AND (s.s IS NULL OR p.fecha_pago > s.s)
+        AND (dd.s IS NULL OR p.fecha_pago > dd.s)
     GROUP BY dd.archivo, dd.fecha, p.cuenta
 )
-SELECT dd.fecha, dd.archivo, a.cod_luna, a.cuenta, a.servicio, a.fecha_asignacion, s.s,
+SELECT dd.fecha, dd.archivo, a.cod_luna, a.cuenta, a.servicio, a.fecha_asignacion, dd.s,
     {exigible},
     {saldo},
     a.fecha_vencimiento,
@@ -102,11 +116,11 @@ SELECT dd.fecha, dd.archivo, a.cod_luna, a.cuenta, a.servicio, a.fecha_asignacio
         ELSE 'Gestionable' END
 FROM days dd
 JOIN acc a ON a.archivo = dd.archivo
-JOIN sday s ON s.fecha = dd.fecha
-LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = s.s
+LEFT JOIN account_debt ad ON ad.cod_cuenta = a.cuenta AND ad.fecha_proceso = dd.s
 LEFT JOIN paid p ON p.archivo = dd.archivo AND p.fecha = dd.fecha AND p.cuenta = a.cuenta",
                 in_campaigns = ctx.in_campaigns("archivo"),
-                in_days = ctx.in_days("archivo", "fecha"),
+                in_window = ctx.up_to_to("fecha"),
+                in_debt_days = ctx.in_debt_days("k.archivo", "k.fecha", "s.s"),
                 acc_in_campaigns = ctx.in_campaigns("archivo"),
                 latest_snapshot = snapshot_day("x.fecha", true),
             ),

@@ -34,7 +34,10 @@ mod marts;
 mod payments;
 mod rewrite;
 
-use std::{collections::BTreeMap, time::Instant};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Instant,
+};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
@@ -58,6 +61,11 @@ pub struct Scope {
     /// Of `campaigns`, those whose accounts (aux_cuenta_campana) can have changed and are
     /// rebuilt; `None` = every campaign of the scope. The others keep their accounts as built.
     pub reassigned: Option<Vec<String>>,
+    /// The first day whose debt snapshots changed, when later than `from`: the daily state
+    /// (aux_cuenta_estado_diario) reads no gestión, so late gestiones that date `from` back do
+    /// not move its days (see [`Ctx::in_debt_days`](context::Ctx::in_debt_days)). `None`: from
+    /// `from`.
+    pub snapshots_from: Option<NaiveDate>,
 }
 
 impl Scope {
@@ -137,7 +145,10 @@ pub async fn build(
         reassigned: scope.reassigned.clone(),
         from: scope.from,
         to: scope.to,
+        snapshots_from: scope.snapshots_from,
         earlier: BTreeMap::new(),
+        reshaped: BTreeMap::new(),
+        paid: BTreeMap::new(),
         days: None,
     };
     // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
@@ -171,7 +182,10 @@ pub async fn build(
         };
         match joined {
             Ok((index, Ok((report, changed)))) => {
-                let widening = widen(db, &mut ctx, report.step, changed).await;
+                let widening = match STEPS[index].1 {
+                    Some(probe) => widen(db, &mut ctx, report.step, probe.moves, changed).await,
+                    None => Ok(()),
+                };
                 finished[index] = Some(report);
                 if let Err(error) = widening {
                     failure.get_or_insert(error);
@@ -194,29 +208,44 @@ pub async fn build(
     Ok(reports)
 }
 
-/// Lowers a campaign's `from` to the day a step's probe found its rows changed, when earlier,
-/// and the day-keyed rows' days with it.
+/// Lowers a campaign's `from` to the earliest day a step's probe found its rows changed, when
+/// earlier, and the day-keyed rows' days with it; records what the change `moves` in the daily
+/// state (see [`Ctx::in_debt_days`]).
 async fn widen(
     db: &DatabaseConnection,
     ctx: &mut Ctx,
     step: &str,
+    moves: changes::Moves,
     changed: Vec<(String, NaiveDate)>,
 ) -> Result<(), DbErr> {
     let Some(from) = ctx.from else {
         return Ok(());
     };
-    let mut widened = 0;
+    let mut widened = BTreeSet::new();
     for (campaign, day) in changed {
-        let first = ctx.earlier.get(&campaign).copied().unwrap_or(from);
-        if day < first {
-            ctx.earlier.insert(campaign, day);
-            widened += 1;
+        let lower = |days: &mut BTreeMap<String, NaiveDate>| {
+            let first = days.get(&campaign).copied().unwrap_or(from);
+            if day < first {
+                days.insert(campaign.clone(), day);
+            }
+            day < first
+        };
+        match moves {
+            changes::Moves::EveryLaterDay => {
+                lower(&mut ctx.reshaped);
+            }
+            changes::Moves::UntilTheNextSnapshot => {
+                ctx.paid.entry(campaign.clone()).or_default().insert(day);
+            }
+        }
+        if lower(&mut ctx.earlier) {
+            widened.insert(campaign);
         }
     }
-    if widened > 0 {
+    if !widened.is_empty() {
         tracing::info!(
             step,
-            campaigns = widened,
+            campaigns = widened.len(),
             first_day = ?ctx.first_day(),
             "rebuild widened to earlier days"
         );
@@ -276,7 +305,7 @@ async fn run(
     }
     let written = step.write.apply(&txn, step.name).await?;
     let changed = match probe {
-        Some((probe, ctx)) => changes::earliest_changed_days(&txn, probe, ctx)
+        Some((probe, ctx)) => changes::changed_days(&txn, probe, ctx)
             .await
             .map_err(|e| context_error(step.name, "compare", e))?,
         None => Vec::new(),
@@ -393,7 +422,10 @@ pub async fn affected_scope(
         reassigned: None,
         from: None,
         to: None,
+        snapshots_from: None,
         earlier: BTreeMap::new(),
+        reshaped: BTreeMap::new(),
+        paid: BTreeMap::new(),
         days: None,
     };
     let touched = |col: &str| d.timestamp_at_least(col, since);
@@ -503,6 +535,8 @@ pub async fn affected_scope(
         from: Some(from),
         to: None,
         reassigned: Some(reassigned),
+        // No snapshot touched: only the days without rows yet (today's) are new.
+        snapshots_from: Some(first_snapshot.map_or(today, |first| first.min(today))),
     })
 }
 
@@ -520,7 +554,10 @@ mod tests {
             reassigned: None,
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
             to: None,
+            snapshots_from: None,
             earlier: BTreeMap::new(),
+            reshaped: BTreeMap::new(),
+            paid: BTreeMap::new(),
             days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
         };
         let names: Vec<&str> = STEPS.iter().map(|(build, _)| build(&ctx).name).collect();

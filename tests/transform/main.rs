@@ -22,6 +22,8 @@ on_both_engines!(
     affected_scope_follows_the_load,
     a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
     a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
+    a_late_gestion_leaves_the_daily_state_of_its_day_as_built,
+    days_without_daily_state_rows_are_built,
     changed_assigned_debt_rebuilds_the_whole_window,
     a_campaign_closing_on_its_last_day_rebuilds_only_today,
     a_new_cartera_label_rebuilds_the_campaigns_earlier_days,
@@ -111,6 +113,7 @@ async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
         from: Some(today()),
         to: Some(today()),
         reassigned: None,
+        snapshots_from: None,
     };
     build(db, &today_only, today()).await.unwrap();
     assert_eq!(dump_all(db).await, full);
@@ -121,6 +124,7 @@ async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
         from: None,
         to: None,
         reassigned: None,
+        snapshots_from: None,
     };
     build(db, &closed, today()).await.unwrap();
     assert_eq!(dump_all(db).await, full);
@@ -145,12 +149,16 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     // build).
     let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
     // Their asignaciones are new: every campaign's accounts are built.
-    assert_eq!(scope, load_scope(&both, date("2025-06-04"), &both));
+    // The daily state from the first snapshot, 06-05: no gestión moves it.
+    assert_eq!(
+        scope,
+        load_scope(&both, date("2025-06-04"), &both, date("2025-06-05"))
+    );
 
     // Nothing touched since: the open campaign only, and only today's rows move on.
     let later = loaded_at + chrono::Duration::hours(1);
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(scope, load_scope(&[B], today(), &[]));
+    assert_eq!(scope, load_scope(&[B], today(), &[], today()));
 
     // One payment of 06-10 changed: the campaigns whose window meets [06-10 − 7 days of
     // lookback, today] (A's too), rebuilt from today; had the payment moved an earlier day,
@@ -161,7 +169,7 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     .await
     .unwrap();
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(scope, load_scope(&both, today(), &[]));
+    assert_eq!(scope, load_scope(&both, today(), &[], today()));
 
     // A changed row of A's assignment snapshot (06-05): A's accounts are built again, not B's
     // (its assignment snapshot is 06-09, which the change cannot move).
@@ -172,17 +180,27 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     .await
     .unwrap();
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(scope, load_scope(&both, date("2025-06-05"), &[A]));
+    assert_eq!(
+        scope,
+        load_scope(&both, date("2025-06-05"), &[A], date("2025-06-05"))
+    );
 }
 
-/// The scope a load calls for: `campaigns` from `from`, the accounts of `reassigned` rebuilt.
-fn load_scope(campaigns: &[&str], from: NaiveDate, reassigned: &[&str]) -> Scope {
+/// The scope a load calls for: `campaigns` from `from`, the accounts of `reassigned` rebuilt,
+/// the daily state from `snapshots` (the first snapshot day touched, else today).
+fn load_scope(
+    campaigns: &[&str],
+    from: NaiveDate,
+    reassigned: &[&str],
+    snapshots: NaiveDate,
+) -> Scope {
     let names = |list: &[&str]| Some(list.iter().map(|c| c.to_string()).collect());
     Scope {
         campaigns: names(campaigns),
         from: Some(from),
         to: None,
         reassigned: names(reassigned),
+        snapshots_from: Some(snapshots),
     }
 }
 
@@ -208,26 +226,23 @@ async fn assert_scope_catches_up(
     scope: &Scope,
     before: &[Vec<String>],
 ) -> u64 {
-    let (estado, incremental) = build_as_a_full_build_would(db, scope).await;
+    let (built, incremental) = build_as_a_full_build_would(db, scope).await;
     assert_ne!(incremental, before, "the change moved no mart row");
-    estado
+    built["aux_cuenta_estado_diario"]
 }
 
 /// Builds `scope`, then checks that it left exactly the rows a full build gives. Returns how
-/// many aux_cuenta_estado_diario rows the scope rebuilt, and the rows it left.
+/// many rows the scope rebuilt per table, and the rows it left.
 async fn build_as_a_full_build_would(
     db: &DatabaseConnection,
     scope: &Scope,
-) -> (u64, Vec<Vec<String>>) {
+) -> (BTreeMap<&'static str, u64>, Vec<Vec<String>>) {
     let reports = build(db, scope, today()).await.unwrap();
     let incremental = dump_all(db).await;
     build(db, &Scope::everything(), today()).await.unwrap();
     assert_eq!(incremental, dump_all(db).await);
-    let estado = reports
-        .iter()
-        .find(|r| r.step == "aux_cuenta_estado_diario")
-        .map_or(0, |r| r.rows);
-    (estado, incremental)
+    let built = reports.iter().map(|r| (r.step, r.rows)).collect();
+    (built, incremental)
 }
 
 /// Loads a row of today's trandeuda snapshot listing `documento` under `cuenta`, and returns
@@ -264,8 +279,10 @@ async fn a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days(engine: E
     // 06-06 although the only new input is dated 06-10.
     let scope = list_in_todays_snapshot(db, "C12", "D112", "50.00").await;
     let estado = assert_scope_catches_up(db, &scope, &before).await;
-    // Only A goes back: its 6 accounts on 06-06 … 06-09, and B's 4 accounts on today alone.
-    assert_eq!(estado, 6 * 4 + 4);
+    // Only A goes back, and its daily state only until the next snapshot, which nets the
+    // payment (06-06 has none that counts, §13.6: 06-09): A's 6 accounts on 06-06 … 06-08, and
+    // B's 4 accounts on today alone.
+    assert_eq!(estado, 6 * 3 + 4);
 }
 
 async fn a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier(engine: Engine) {
@@ -275,13 +292,60 @@ async fn a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier(e
     // Today's snapshot lists D121 under C11 alone: its 06-09 payment of -10.00 (not valid, §7.5)
     // is now C11's, not C12's. No later step reads an invalid payment, so A's days stay as built.
     let scope = list_in_todays_snapshot(db, "C11", "D121", "80.00").await;
-    let (estado, _) = build_as_a_full_build_would(db, &scope).await;
+    let (built, _) = build_as_a_full_build_would(db, &scope).await;
     // The incremental rows equal a full build's, so these are also what the increment left.
     let moved = "SELECT COUNT(*) AS n FROM aux_pagos \
         WHERE nro_documento = 'D121' AND cuenta = 'C11' AND NOT es_pago_valido";
     assert_eq!(count(db, moved).await, 1, "the payment moved to C11");
     // B's 4 accounts on today only: A's 06-09 was not rebuilt for the invalid payment.
+    assert_eq!(built["aux_cuenta_estado_diario"], 4);
+}
+
+/// A late gestión dates the build back to its day, but the daily state reads no gestión: it is
+/// rebuilt from the first changed snapshot (none here, so today), and that is enough to catch up
+/// with a full build.
+async fn a_late_gestion_leaves_the_daily_state_of_its_day_as_built(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    // m2 (client 1002, 06-09) now reached the client: a direct contact on 06-09.
+    db.execute_unprepared(&format!(
+        "UPDATE raw_mibotair_gestiones SET n1 = 'Contacto_Efectivo', n2 = 'Cliente Habla', \
+         updated_at = '{TOUCHED_AT}' WHERE uid = 'm2'"
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap();
+    assert_eq!(
+        (scope.from, scope.snapshots_from),
+        (Some(date("2025-06-09")), Some(today()))
+    );
+    let estado = assert_scope_catches_up(db, &scope, &before).await;
+    // B's 4 accounts today only; from the gestión's day it would be A's 6 and B's 4 on 06-09
+    // too.
     assert_eq!(estado, 4);
+}
+
+/// A day without daily-state rows (say, of a run that did not happen) is built whatever day
+/// the scope starts from.
+async fn days_without_daily_state_rows_are_built(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    db.execute_unprepared(&format!(
+        "DELETE FROM aux_cuenta_estado_diario \
+         WHERE archivo_campana = '{B}' AND fecha_proceso = '2025-06-09'"
+    ))
+    .await
+    .unwrap();
+    // Nothing touched since the load: B from today.
+    let later = LOADED_AT.parse::<DateTime<Utc>>().unwrap() + chrono::Duration::hours(1);
+    let scope = affected_scope(db, later, 7, today()).await.unwrap();
+    assert_eq!(scope.snapshots_from, Some(today()));
+    let (built, after) = build_as_a_full_build_would(db, &scope).await;
+    assert_eq!(after, before);
+    // B's 4 accounts today and on 06-09.
+    assert_eq!(built["aux_cuenta_estado_diario"], 4 * 2);
 }
 
 /// On the built fixture, touches B's calendario row (the open campaign, apertura 06-09) with
@@ -335,6 +399,7 @@ async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
         from: Some(date("2025-06-09")),
         to: None,
         reassigned: None,
+        snapshots_from: None,
     };
     assert_scope_catches_up(db, &scope, &before).await;
 }
@@ -368,6 +433,7 @@ async fn a_rebuild_rewrites_only_the_rows_that_changed(engine: Engine) {
         from: Some(date("2025-06-05")),
         to: None,
         reassigned: None,
+        snapshots_from: None,
     };
     let places = row_places(db).await;
     build(db, &every_day, today()).await.unwrap();
