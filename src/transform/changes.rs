@@ -68,9 +68,11 @@ pub const PAGOS: Probe = Probe {
     campaigns: Ctx::in_campaigns,
     columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
               esta_en_ventana, es_pago_valido, motivo_rechazo",
-    // The daily state, the dashboard and productivity read valid payments only: an invalid one
-    // (amount ≤ 0, dated after today) that moves to another account moves no day.
-    read_later: "es_pago_valido",
+    // The daily state, the dashboard and productivity read only valid payments of the window
+    // (the daily state those from apertura up to a mart day, which is in the window): an invalid
+    // one (amount ≤ 0, dated after today) or one before apertura or after the close that moves
+    // to another account, or arrives late, moves no day.
+    read_later: "es_pago_valido AND esta_en_ventana",
     // A payment counts from its own day on.
     day: "x.fecha_pago",
     moves: Moves::UntilTheNextSnapshot,

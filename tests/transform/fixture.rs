@@ -152,7 +152,7 @@ async fn trandeuda(
 }
 
 /// A payment as the raw UPSERT writes it: a re-delivery of the same key replaces the row.
-async fn pago(
+pub async fn pago(
     db: &DatabaseConnection,
     documento: &str,
     fecha_pago: &str,

@@ -22,6 +22,7 @@ on_both_engines!(
     affected_scope_follows_the_load,
     a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
     a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
+    a_late_payment_before_apertura_rebuilds_nothing_earlier,
     a_late_gestion_leaves_the_daily_state_of_its_day_as_built,
     days_without_daily_state_rows_are_built,
     changed_assigned_debt_rebuilds_the_whole_window,
@@ -299,6 +300,42 @@ async fn a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier(e
     assert_eq!(count(db, moved).await, 1, "the payment moved to C11");
     // B's 4 accounts on today only: A's 06-09 was not rebuilt for the invalid payment.
     assert_eq!(built["aux_cuenta_estado_diario"], 4);
+}
+
+/// A valid payment dated before its campaign opened is kept but never counted (§12): one that
+/// arrives late moves no mart day.
+async fn a_late_payment_before_apertura_rebuilds_nothing_earlier(engine: Engine) {
+    let (test_db, _) = built(engine).await;
+    let db = &test_db.connection;
+    fixture::pago(
+        db,
+        "D111",
+        "2025-06-03",
+        "15.00",
+        "PAGOS_2025-06-10.txt",
+        "2025-06-10 06:00",
+        None,
+    )
+    .await;
+    db.execute_unprepared(&format!(
+        "UPDATE raw_pagos SET updated_at = '{TOUCHED_AT}' \
+         WHERE nro_documento = 'D111' AND fecha_pago = '2025-06-03'"
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap();
+    let (built, _) = build_as_a_full_build_would(db, &scope).await;
+    let kept = "SELECT COUNT(*) AS n FROM aux_pagos WHERE nro_documento = 'D111' \
+        AND fecha_pago = '2025-06-03' AND es_pago_valido AND NOT esta_en_ventana";
+    assert_eq!(
+        count(db, kept).await,
+        1,
+        "C11's payment before A's apertura"
+    );
+    // B's two servicios today only: A's days were not rebuilt back to the payment's.
+    assert_eq!(built["dashboard_data"], 2);
 }
 
 /// A late gestión dates the build back to its day, but the daily state reads no gestión: it is
