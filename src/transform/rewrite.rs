@@ -109,9 +109,11 @@ async fn changed_rows(
         .map(|row| row.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
+    // The scope again on the deleted rows: its bounds let the engine reach them through an
+    // index, where the key alone had it scan the whole table to delete a handful.
     let deleted = txn
         .execute_unprepared(&format!(
-            "DELETE FROM {table} WHERE ({key}) IN (SELECT {key} FROM ( \
+            "DELETE FROM {table} WHERE {scope} AND ({key}) IN (SELECT {key} FROM ( \
                 SELECT {columns} FROM {table} WHERE {scope} EXCEPT SELECT * FROM {FRESH} \
              ) gone)",
             key = diff.key,
