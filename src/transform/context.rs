@@ -5,7 +5,11 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, NaiveDate, Utc};
 
-use super::dialect::{Dialect, and_all, quote};
+use super::{
+    Touched,
+    debt::snapshot_day,
+    dialect::{Dialect, and_all, quote},
+};
 
 #[derive(Clone)]
 pub struct Ctx {
@@ -19,8 +23,8 @@ pub struct Ctx {
     /// Days of the campaign-keyed rows that are rebuilt (inclusive, open when `None`).
     pub from: Option<NaiveDate>,
     pub to: Option<NaiveDate>,
-    /// The daily state's `from` (see [`Self::in_debt_days`]); `None` = `from`.
-    pub snapshots_from: Option<NaiveDate>,
+    /// The raw rows the load changed, when known (see [`Self::debt_rows_rebuilt`]).
+    pub touched: Option<Touched>,
     /// Campaigns rebuilt from a day before `from`: a change of their campaign-wide rows moved
     /// their earlier days (see `changes`). The other campaigns keep `from`.
     pub earlier: BTreeMap<String, NaiveDate>,
@@ -81,91 +85,165 @@ impl Ctx {
     /// `day` (a DATE) is a day of the scope's campaign-keyed rows for the campaign in `archivo`.
     pub fn in_days(&self, archivo: &str, day: &str) -> String {
         let mut parts = Vec::new();
-        if let Some(from) = self.from {
-            let (bound, own) = self.starting_each(archivo, day, from, &self.earlier, from);
-            parts.push(bound);
-            parts.extend((own != parts[0]).then_some(own));
+        if let (Some(from), Some(first)) = (self.from, self.first_day()) {
+            // The bound over every campaign, which an index on `day` can use.
+            parts.push(format!("{day} >= {}", self.date(first)));
+            if !self.earlier.is_empty() {
+                parts.extend(self.on_or_after_first(archivo, day, &self.earlier, Some(from)));
+            }
         }
         parts.extend(self.until_to(day));
         and_all(parts)
     }
 
-    /// `day` is a day of the daily state (aux_cuenta_estado_diario) that the scope rebuilds
-    /// for the campaign in `archivo`, whose snapshot day S(day) is `snapshot`. Its rows read
-    /// the campaign's days and accounts, the snapshots and the valid payments, no gestión. So
-    /// it is rebuilt from `snapshots_from` (the first changed snapshot), or from the day a
-    /// change of the campaign's shape or accounts moved; and where a changed payment moved it:
-    /// from the payment's day while S(day) is before it (a later snapshot nets the payment,
-    /// §7.3).
-    pub fn in_debt_days(&self, archivo: &str, day: &str, snapshot: &str) -> String {
+    /// The daily state (aux_cuenta_estado_diario) is rebuilt for every account of a day of the
+    /// campaign `archivo` when this holds over the day `day` and its snapshot day S(day)
+    /// `snapshot`. Its rows read the campaign's days and accounts, the snapshots and the valid
+    /// payments, no gestión, so late gestiones that date `from` back move none of them. A day
+    /// is rebuilt whole:
+    /// - from `from` when the load's changes are not known, else from the day a change of the
+    ///   campaign's shape or accounts moved;
+    /// - when it has no rows yet, or (with the load's changes) its rows read another snapshot
+    ///   day than S(day) now;
+    /// - from the day of one of the campaign's changed payments while S(day) is before it (a
+    ///   later snapshot nets the payment, §7.3).
+    ///
+    /// Other days are rebuilt only for the accounts of [`Self::debt_account_rebuilt`].
+    pub fn debt_day_rebuilt(&self, archivo: &str, day: &str, snapshot: &str) -> String {
         let Some(from) = self.from else {
             return self.in_days(archivo, day);
         };
-        let start = self.snapshots_from.map_or(from, |s| s.max(from));
-        let first_of = |campaign: &String| {
-            self.reshaped
-                .get(campaign)
-                .map_or(start, |&day| day.min(start))
+        let start = match self.touched {
+            None => Some(from),
+            Some(_) => None,
         };
-        let windows: Vec<String> = self
-            .paid
-            .iter()
-            .flat_map(|(campaign, days)| days.iter().map(move |&paid| (campaign, paid)))
-            .filter(|&(campaign, paid)| paid < first_of(campaign))
-            .map(|(campaign, paid)| {
-                let paid = self.date(paid);
+        let mut any: Vec<String> = self
+            .on_or_after_first(archivo, day, &self.reshaped, start)
+            .into_iter()
+            .collect();
+        any.push(format!(
+            "({archivo}, {day}) IN ({})",
+            self.whole_debt_days()
+        ));
+        any.extend(self.paid.iter().flat_map(|(campaign, days)| {
+            days.iter().map(move |paid| {
+                let paid = self.date(*paid);
                 format!(
                     "({archivo} = {} AND {day} >= {paid} \
                      AND ({snapshot} IS NULL OR {snapshot} < {paid}))",
                     quote(campaign)
                 )
             })
-            .collect();
-        let earliest_paid = self
-            .paid
-            .values()
-            .flatten()
-            .copied()
-            .fold(start, NaiveDate::min);
-        let (bound, own) = self.starting_each(archivo, day, start, &self.reshaped, earliest_paid);
-        let own = if windows.is_empty() {
-            own
-        } else {
-            format!("({own} OR {})", windows.join(" OR "))
-        };
-        let mut parts = vec![bound, own];
+        }));
+        let mut parts = vec![format!("({})", any.join(" OR "))];
         parts.extend(self.until_to(day));
         and_all(parts)
     }
 
-    /// `day` is on or after the first day of the campaign in `archivo`: its day in `first`,
-    /// else `from`. Returned in two parts: a bound over every campaign (no later than
-    /// `lowest`), which an index on `day` can use, then the campaign's own.
-    fn starting_each(
+    /// With the load's changes, the account `cuenta` of a day whose snapshot day is `snapshot`
+    /// is rebuilt when one of its trandeuda rows of that snapshot changed.
+    pub fn debt_account_rebuilt(&self, cuenta: &str, snapshot: &str) -> Option<String> {
+        self.touched_debt("cod_cuenta, fecha_proceso")
+            .map(|touched| format!("({cuenta}, {snapshot}) IN ({touched})"))
+    }
+
+    /// A snapshot day with changed trandeuda rows: a day that reads it can have accounts to
+    /// rebuild (see [`Self::debt_account_rebuilt`]).
+    pub fn debt_snapshot_touched(&self, snapshot: &str) -> Option<String> {
+        self.touched_debt("fecha_proceso")
+            .map(|touched| format!("{snapshot} IN ({touched})"))
+    }
+
+    /// `columns` of the trandeuda rows the load changed, when known and any.
+    fn touched_debt(&self, columns: &str) -> Option<String> {
+        let Touched {
+            since,
+            first_snapshot: Some(first),
+        } = self.touched?
+        else {
+            return None;
+        };
+        Some(format!(
+            "SELECT {columns} FROM raw_trandeuda WHERE fecha_proceso >= {} AND {}",
+            self.date(first),
+            self.d.timestamp_at_least("updated_at", since)
+        ))
+    }
+
+    /// The rows of the daily state that the scope rebuilds (see [`Self::debt_day_rebuilt`]),
+    /// first bounded by a day that an index can use: no rebuilt row that exists is older than it
+    /// (a day without rows has none, and a snapshot day moves only from a changed snapshot on).
+    pub fn debt_rows_rebuilt(&self) -> String {
+        let (archivo, day, snapshot) = ("archivo_campana", "fecha_proceso", "fecha_snapshot");
+        let whole = self.debt_day_rebuilt(archivo, day, snapshot);
+        let Some(from) = self.from else {
+            return whole;
+        };
+        let rebuilt = match self.debt_account_rebuilt("cuenta", snapshot) {
+            None => whole,
+            Some(account) => format!("({whole} OR {account})"),
+        };
+        let start = match self.touched {
+            None => Some(from),
+            Some(touched) => touched.first_snapshot,
+        };
+        let lowest = start
+            .into_iter()
+            .chain(self.reshaped.values().copied())
+            .chain(self.paid.values().flatten().copied())
+            .min()
+            .unwrap_or(self.today);
+        format!("{day} >= {} AND {rebuilt}", self.date(lowest))
+    }
+
+    /// The (archivo, fecha) days of the scope's campaigns whose daily state is rebuilt for every
+    /// account whatever the scope's start: those without rows, and with the load's changes,
+    /// those whose rows read another snapshot day than S(fecha) now. (A day's rows all read
+    /// S of that day when built, and a moved S rebuilds them all, so the first row tells.) One
+    /// index lookup per day: as a NOT EXISTS the engine hashed the whole table instead.
+    fn whole_debt_days(&self) -> String {
+        let current = match self.touched {
+            None => "1".to_string(),
+            Some(_) => {
+                let now = snapshot_day("k.fecha", true);
+                format!(
+                    "CASE WHEN e.fecha_snapshot = {now} \
+                     OR (e.fecha_snapshot IS NULL AND {now} IS NULL) THEN 1 ELSE 0 END"
+                )
+            }
+        };
+        format!(
+            "SELECT k.archivo, k.fecha FROM aux_campana_dia k WHERE {} AND COALESCE(( \
+                SELECT {current} FROM aux_cuenta_estado_diario e \
+                WHERE e.fecha_proceso = k.fecha AND e.archivo_campana = k.archivo LIMIT 1 \
+             ), 0) = 0",
+            self.in_campaigns("k.archivo")
+        )
+    }
+
+    /// `day` is on or after the first day of the campaign in `archivo`: its day in `first`, else
+    /// `start` (`None`: no day of it).
+    fn on_or_after_first(
         &self,
         archivo: &str,
         day: &str,
-        from: NaiveDate,
         first: &BTreeMap<String, NaiveDate>,
-        lowest: NaiveDate,
-    ) -> (String, String) {
-        let lowest = first
-            .values()
-            .copied()
-            .fold(lowest.min(from), NaiveDate::min);
+        start: Option<NaiveDate>,
+    ) -> Option<String> {
         let arms: String = first
             .iter()
-            .filter(|&(_, &first)| first < from)
+            .filter(|&(_, &first)| start.is_none_or(|start| first < start))
             .map(|(campaign, first)| {
                 format!(" WHEN {} THEN {}", quote(campaign), self.date(*first))
             })
             .collect();
-        let own = if arms.is_empty() {
-            format!("{day} >= {}", self.date(from))
-        } else {
-            format!("{day} >= CASE {archivo}{arms} ELSE {} END", self.date(from))
-        };
-        (format!("{day} >= {}", self.date(lowest)), own)
+        let otherwise = start.map(|start| self.date(start));
+        match (arms.is_empty(), otherwise) {
+            (true, None) => None,
+            (true, Some(start)) => Some(format!("{day} >= {start}")),
+            (false, None) => Some(format!("{day} >= CASE {archivo}{arms} END")),
+            (false, Some(start)) => Some(format!("{day} >= CASE {archivo}{arms} ELSE {start} END")),
+        }
     }
 
     /// `day` is not after the scope's `to`.

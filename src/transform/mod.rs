@@ -20,7 +20,9 @@
 //! first day of any campaign to `to` when `from` is given, otherwise the days spanned by the
 //! scope's campaign windows (every day when the scope names no campaigns). Derived values that
 //! look across campaigns (archivo_principal, payment credit) read the aux rows of every campaign
-//! as last built.
+//! as last built. The daily state (aux_cuenta_estado_diario), the largest table, reads no
+//! gestión: when a load calls for the scope, it is rebuilt only for the days and accounts the
+//! load's changes reach (`Ctx::debt_day_rebuilt`).
 
 mod accounts;
 mod calendar;
@@ -61,11 +63,19 @@ pub struct Scope {
     /// Of `campaigns`, those whose accounts (aux_cuenta_campana) can have changed and are
     /// rebuilt; `None` = every campaign of the scope. The others keep their accounts as built.
     pub reassigned: Option<Vec<String>>,
-    /// The first day whose debt snapshots changed, when later than `from`: the daily state
-    /// (aux_cuenta_estado_diario) reads no gestión, so late gestiones that date `from` back do
-    /// not move its days (see [`Ctx::in_debt_days`](context::Ctx::in_debt_days)). `None`: from
-    /// `from`.
-    pub snapshots_from: Option<NaiveDate>,
+    /// The raw rows the load changed, when a load calls for the scope: the daily state
+    /// (aux_cuenta_estado_diario) is then rebuilt only for the accounts and days they reach
+    /// (see [`Ctx::debt_rows_rebuilt`](context::Ctx::debt_rows_rebuilt)). `None`: from `from`
+    /// for every account.
+    pub touched: Option<Touched>,
+}
+
+/// The raw rows a load changed: those with `updated_at >= since`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Touched {
+    pub since: DateTime<Utc>,
+    /// The earliest snapshot day (fecha_proceso) of the trandeuda rows among them.
+    pub first_snapshot: Option<NaiveDate>,
 }
 
 impl Scope {
@@ -145,7 +155,7 @@ pub async fn build(
         reassigned: scope.reassigned.clone(),
         from: scope.from,
         to: scope.to,
-        snapshots_from: scope.snapshots_from,
+        touched: scope.touched,
         earlier: BTreeMap::new(),
         reshaped: BTreeMap::new(),
         paid: BTreeMap::new(),
@@ -210,7 +220,7 @@ pub async fn build(
 
 /// Lowers a campaign's `from` to the earliest day a step's probe found its rows changed, when
 /// earlier, and the day-keyed rows' days with it; records what the change `moves` in the daily
-/// state (see [`Ctx::in_debt_days`]).
+/// state (see [`Ctx::debt_day_rebuilt`]).
 async fn widen(
     db: &DatabaseConnection,
     ctx: &mut Ctx,
@@ -223,22 +233,19 @@ async fn widen(
     };
     let mut widened = BTreeSet::new();
     for (campaign, day) in changed {
-        let lower = |days: &mut BTreeMap<String, NaiveDate>| {
-            let first = days.get(&campaign).copied().unwrap_or(from);
-            if day < first {
-                days.insert(campaign.clone(), day);
-            }
-            day < first
-        };
         match moves {
+            // Also a day on or after `from`: with the load's changes known, the daily state
+            // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
             changes::Moves::EveryLaterDay => {
-                lower(&mut ctx.reshaped);
+                let first = ctx.reshaped.entry(campaign.clone()).or_insert(day);
+                *first = (*first).min(day);
             }
             changes::Moves::UntilTheNextSnapshot => {
                 ctx.paid.entry(campaign.clone()).or_default().insert(day);
             }
         }
-        if lower(&mut ctx.earlier) {
+        if day < ctx.earlier.get(&campaign).copied().unwrap_or(from) {
+            ctx.earlier.insert(campaign.clone(), day);
             widened.insert(campaign);
         }
     }
@@ -422,7 +429,7 @@ pub async fn affected_scope(
         reassigned: None,
         from: None,
         to: None,
-        snapshots_from: None,
+        touched: None,
         earlier: BTreeMap::new(),
         reshaped: BTreeMap::new(),
         paid: BTreeMap::new(),
@@ -535,8 +542,10 @@ pub async fn affected_scope(
         from: Some(from),
         to: None,
         reassigned: Some(reassigned),
-        // No snapshot touched: only the days without rows yet (today's) are new.
-        snapshots_from: Some(first_snapshot.map_or(today, |first| first.min(today))),
+        touched: Some(Touched {
+            since,
+            first_snapshot,
+        }),
     })
 }
 
@@ -554,7 +563,7 @@ mod tests {
             reassigned: None,
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
             to: None,
-            snapshots_from: None,
+            touched: None,
             earlier: BTreeMap::new(),
             reshaped: BTreeMap::new(),
             paid: BTreeMap::new(),

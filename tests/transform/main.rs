@@ -9,7 +9,7 @@ mod harness;
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use pulso::transform::{Scope, affected_scope, build};
+use pulso::transform::{Scope, Touched, affected_scope, build};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbBackend, Statement};
 
 use check::{Layout, Row, assert_rows, count, dump, row};
@@ -24,6 +24,7 @@ on_both_engines!(
     a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
     a_late_payment_before_apertura_rebuilds_nothing_earlier,
     a_late_gestion_leaves_the_daily_state_of_its_day_as_built,
+    a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
     days_without_daily_state_rows_are_built,
     changed_assigned_debt_rebuilds_the_whole_window,
     a_campaign_closing_on_its_last_day_rebuilds_only_today,
@@ -114,7 +115,7 @@ async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
         from: Some(today()),
         to: Some(today()),
         reassigned: None,
-        snapshots_from: None,
+        touched: None,
     };
     build(db, &today_only, today()).await.unwrap();
     assert_eq!(dump_all(db).await, full);
@@ -125,7 +126,7 @@ async fn scoped_rebuilds_match_the_full_build(engine: Engine) {
         from: None,
         to: None,
         reassigned: None,
-        snapshots_from: None,
+        touched: None,
     };
     build(db, &closed, today()).await.unwrap();
     assert_eq!(dump_all(db).await, full);
@@ -150,16 +151,16 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     // build).
     let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
     // Their asignaciones are new: every campaign's accounts are built.
-    // The daily state from the first snapshot, 06-05: no gestión moves it.
+    let first_snapshot = Some(date("2025-06-05"));
     assert_eq!(
         scope,
-        load_scope(&both, date("2025-06-04"), &both, date("2025-06-05"))
+        load_scope(&both, date("2025-06-04"), &both, loaded_at, first_snapshot)
     );
 
     // Nothing touched since: the open campaign only, and only today's rows move on.
     let later = loaded_at + chrono::Duration::hours(1);
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(scope, load_scope(&[B], today(), &[], today()));
+    assert_eq!(scope, load_scope(&[B], today(), &[], later, None));
 
     // One payment of 06-10 changed: the campaigns whose window meets [06-10 − 7 days of
     // lookback, today] (A's too), rebuilt from today; had the payment moved an earlier day,
@@ -170,7 +171,7 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     .await
     .unwrap();
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(scope, load_scope(&both, today(), &[], today()));
+    assert_eq!(scope, load_scope(&both, today(), &[], later, None));
 
     // A changed row of A's assignment snapshot (06-05): A's accounts are built again, not B's
     // (its assignment snapshot is 06-09, which the change cannot move).
@@ -183,17 +184,18 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
     assert_eq!(
         scope,
-        load_scope(&both, date("2025-06-05"), &[A], date("2025-06-05"))
+        load_scope(&both, date("2025-06-05"), &[A], later, first_snapshot)
     );
 }
 
 /// The scope a load calls for: `campaigns` from `from`, the accounts of `reassigned` rebuilt,
-/// the daily state from `snapshots` (the first snapshot day touched, else today).
+/// the changes since `since`, whose first snapshot day is `first_snapshot`.
 fn load_scope(
     campaigns: &[&str],
     from: NaiveDate,
     reassigned: &[&str],
-    snapshots: NaiveDate,
+    since: DateTime<Utc>,
+    first_snapshot: Option<NaiveDate>,
 ) -> Scope {
     let names = |list: &[&str]| Some(list.iter().map(|c| c.to_string()).collect());
     Scope {
@@ -201,7 +203,10 @@ fn load_scope(
         from: Some(from),
         to: None,
         reassigned: names(reassigned),
-        snapshots_from: Some(snapshots),
+        touched: Some(Touched {
+            since,
+            first_snapshot,
+        }),
     }
 }
 
@@ -338,30 +343,31 @@ async fn a_late_payment_before_apertura_rebuilds_nothing_earlier(engine: Engine)
     assert_eq!(built["dashboard_data"], 2);
 }
 
-/// A late gestión dates the build back to its day, but the daily state reads no gestión: it is
-/// rebuilt from the first changed snapshot (none here, so today), and that is enough to catch up
-/// with a full build.
+/// A late gestión dates the build back to its day, but the daily state reads no gestión.
 async fn a_late_gestion_leaves_the_daily_state_of_its_day_as_built(engine: Engine) {
-    let (test_db, before) = built(engine).await;
-    let db = &test_db.connection;
     // m2 (client 1002, 06-09) now reached the client: a direct contact on 06-09.
-    db.execute_unprepared(&format!(
+    let change = format!(
         "UPDATE raw_mibotair_gestiones SET n1 = 'Contacto_Efectivo', n2 = 'Cliente Habla', \
          updated_at = '{TOUCHED_AT}' WHERE uid = 'm2'"
-    ))
-    .await
-    .unwrap();
-    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
-        .await
-        .unwrap();
-    assert_eq!(
-        (scope.from, scope.snapshots_from),
-        (Some(date("2025-06-09")), Some(today()))
     );
-    let estado = assert_scope_catches_up(db, &scope, &before).await;
-    // B's 4 accounts today only; from the gestión's day it would be A's 6 and B's 4 on 06-09
-    // too.
-    assert_eq!(estado, 4);
+    let estado = rebuild_after(engine, &change, date("2025-06-09")).await;
+    // Nothing: today's rows are built and read nothing that changed. From the gestión's day it
+    // would be A's 6 accounts and B's 4 on 06-09, and B's 4 today.
+    assert_eq!(estado, 0);
+}
+
+/// A changed row of a snapshot day that stays the snapshot day moves the debt of its account
+/// only: the daily state is rebuilt for that account on the days that read that snapshot.
+async fn a_late_snapshot_row_rebuilds_only_its_accounts_daily_state(engine: Engine) {
+    // C21's document in the 06-09 snapshot now says 175.00 instead of 150.00.
+    let change = format!(
+        "UPDATE raw_trandeuda SET monto_exigible = 175.00, updated_at = '{TOUCHED_AT}' \
+         WHERE nro_documento = 'D211' AND fecha_proceso = '2025-06-09'"
+    );
+    let estado = rebuild_after(engine, &change, date("2025-06-09")).await;
+    // C21 (in A only) on 06-09, A's last day. From the snapshot's day for every account it
+    // would be A's 6 accounts and B's 4 on 06-09, and B's 4 today.
+    assert_eq!(estado, 1);
 }
 
 /// A day without daily-state rows (say, of a run that did not happen) is built whatever day
@@ -378,37 +384,42 @@ async fn days_without_daily_state_rows_are_built(engine: Engine) {
     // Nothing touched since the load: B from today.
     let later = LOADED_AT.parse::<DateTime<Utc>>().unwrap() + chrono::Duration::hours(1);
     let scope = affected_scope(db, later, 7, today()).await.unwrap();
-    assert_eq!(scope.snapshots_from, Some(today()));
     let (built, after) = build_as_a_full_build_would(db, &scope).await;
     assert_eq!(after, before);
-    // B's 4 accounts today and on 06-09.
-    assert_eq!(built["aux_cuenta_estado_diario"], 4 * 2);
+    // B's 4 accounts on 06-09, the day without rows; today's rows stand.
+    assert_eq!(built["aux_cuenta_estado_diario"], 4);
 }
 
-/// On the built fixture, touches B's calendario row (the open campaign, apertura 06-09) with
-/// `set`, checks that the load calls for a build from today and that the build catches up with
-/// a full one; returns the daily-state rows it rebuilt (see [`assert_scope_catches_up`]).
-async fn rebuild_after_touching_campaign_b(engine: Engine, set: &str) -> u64 {
+/// On the built fixture, makes the raw `change` (touched at [`TOUCHED_AT`]), checks that the
+/// load calls for a build from `from` and that the build catches up with a full one; returns
+/// the daily-state rows it rebuilt (see [`assert_scope_catches_up`]).
+async fn rebuild_after(engine: Engine, change: &str, from: NaiveDate) -> u64 {
     let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
-    db.execute_unprepared(&format!(
-        "UPDATE raw_calendario SET {set}, updated_at = '{TOUCHED_AT}' WHERE archivo = '{B}'"
-    ))
-    .await
-    .unwrap();
+    db.execute_unprepared(change).await.unwrap();
     let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
         .await
         .unwrap();
-    assert_eq!(scope.from, Some(today()));
+    assert_eq!(scope.from, Some(from));
     assert_scope_catches_up(db, &scope, &before).await
+}
+
+/// [`rebuild_after`] touching B's calendario row (the open campaign, apertura 06-09) with
+/// `set`: a build from today.
+async fn rebuild_after_touching_campaign_b(engine: Engine, set: &str) -> u64 {
+    let change = format!(
+        "UPDATE raw_calendario SET {set}, updated_at = '{TOUCHED_AT}' WHERE archivo = '{B}'"
+    );
+    rebuild_after(engine, &change, today()).await
 }
 
 async fn a_campaign_closing_on_its_last_day_rebuilds_only_today(engine: Engine) {
     // B closes today: its calendario row changes, none of its earlier days do (the closing date
     // itself is in aux_campana_dia: some rows do move).
     let estado = rebuild_after_touching_campaign_b(engine, "fecha_cierre = '2025-06-10'").await;
-    // B's 4 accounts on today only: the build was not widened to B's apertura.
-    assert_eq!(estado, 4);
+    // None: the daily state reads nothing that changed (widened to B's apertura, it would have
+    // rebuilt B's 4 accounts on both its days).
+    assert_eq!(estado, 0);
 }
 
 async fn a_new_cartera_label_rebuilds_the_campaigns_earlier_days(engine: Engine) {
@@ -436,7 +447,7 @@ async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
         from: Some(date("2025-06-09")),
         to: None,
         reassigned: None,
-        snapshots_from: None,
+        touched: None,
     };
     assert_scope_catches_up(db, &scope, &before).await;
 }
@@ -470,7 +481,7 @@ async fn a_rebuild_rewrites_only_the_rows_that_changed(engine: Engine) {
         from: Some(date("2025-06-05")),
         to: None,
         reassigned: None,
-        snapshots_from: None,
+        touched: None,
     };
     let places = row_places(db).await;
     build(db, &every_day, today()).await.unwrap();
