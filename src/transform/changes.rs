@@ -10,7 +10,9 @@
 //! file changes nothing, a new snapshot can move a payment dated weeks before it. So these steps
 //! compare the scope's rows (those later steps read) before and after the rebuild, and the
 //! earliest day a changed row touches lowers the `from` of its campaign for the steps that
-//! follow (and the days of the day-keyed rows, which hold every campaign at once).
+//! follow (and the days of the day-keyed rows, which hold every campaign at once). The daily
+//! state takes the changed days as they are ([`Moves`]): a changed payment moves it only until
+//! the next snapshot.
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};

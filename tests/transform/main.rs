@@ -259,19 +259,15 @@ async fn list_in_todays_snapshot(
     documento: &str,
     monto: &str,
 ) -> Scope {
-    db.execute_unprepared(&format!(
+    let change = format!(
         "INSERT INTO raw_trandeuda (cod_cuenta, nro_documento, archivo, fecha_proceso, \
          fecha_vencimiento, monto_exigible, creado_el, motivo_rechazo, extraction_timestamp, \
          extraction_id, created_at, updated_at) VALUES ('{cuenta}', '{documento}', \
          'TRAN_DEUDA_1006_1.txt', '2025-06-10', '2025-05-25', {monto}, {creado}, NULL, \
          '{TOUCHED_AT}', '6f1c3a52-8d8e-4f7e-9a43-0c2b7d9e5a12', '{TOUCHED_AT}', '{TOUCHED_AT}')",
         creado = fixture::lima("2025-06-10 06:00"),
-    ))
-    .await
-    .unwrap();
-    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
-        .await
-        .unwrap();
+    );
+    let scope = scope_after(db, &change).await;
     assert_eq!(scope.from, Some(today()));
     scope
 }
@@ -322,15 +318,11 @@ async fn a_late_payment_before_apertura_rebuilds_nothing_earlier(engine: Engine)
         None,
     )
     .await;
-    db.execute_unprepared(&format!(
+    let change = format!(
         "UPDATE raw_pagos SET updated_at = '{TOUCHED_AT}' \
          WHERE nro_documento = 'D111' AND fecha_pago = '2025-06-03'"
-    ))
-    .await
-    .unwrap();
-    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
-        .await
-        .unwrap();
+    );
+    let scope = scope_after(db, &change).await;
     let (built, _) = build_as_a_full_build_would(db, &scope).await;
     let kept = "SELECT COUNT(*) AS n FROM aux_pagos WHERE nro_documento = 'D111' \
         AND fecha_pago = '2025-06-03' AND es_pago_valido AND NOT esta_en_ventana";
@@ -396,12 +388,17 @@ async fn days_without_daily_state_rows_are_built(engine: Engine) {
 async fn rebuild_after(engine: Engine, change: &str, from: NaiveDate) -> u64 {
     let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
-    db.execute_unprepared(change).await.unwrap();
-    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
-        .await
-        .unwrap();
+    let scope = scope_after(db, change).await;
     assert_eq!(scope.from, Some(from));
     assert_scope_catches_up(db, &scope, &before).await
+}
+
+/// Makes the raw `change` (touched at [`TOUCHED_AT`]) and returns the scope the load calls for.
+async fn scope_after(db: &DatabaseConnection, change: &str) -> Scope {
+    db.execute_unprepared(change).await.unwrap();
+    affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
+        .await
+        .unwrap()
 }
 
 /// [`rebuild_after`] touching B's calendario row (the open campaign, apertura 06-09) with
@@ -457,15 +454,11 @@ async fn changed_assigned_debt_rebuilds_the_whole_window(engine: Engine) {
 async fn a_changed_assignment_snapshot_rebuilds_its_campaigns_accounts(engine: Engine) {
     let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
-    db.execute_unprepared(&format!(
+    let change = format!(
         "UPDATE raw_trandeuda SET monto_exigible = 95.00, updated_at = '{TOUCHED_AT}' \
          WHERE nro_documento = 'D121' AND fecha_proceso = '2025-06-05'"
-    ))
-    .await
-    .unwrap();
-    let scope = affected_scope(db, TOUCHED_AT.parse().unwrap(), 7, today())
-        .await
-        .unwrap();
+    );
+    let scope = scope_after(db, &change).await;
     assert_eq!(scope.reassigned, Some(vec![A.to_string()]));
     assert_scope_catches_up(db, &scope, &before).await;
 }
