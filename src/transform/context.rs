@@ -25,11 +25,8 @@ pub struct Ctx {
     pub to: Option<NaiveDate>,
     /// The raw rows the load changed, when known (see [`Self::debt_rows_rebuilt`]).
     pub touched: Option<Touched>,
-    /// Campaigns rebuilt from a day before `from`: a change of their campaign-wide rows moved
-    /// their earlier days (see `changes`). The other campaigns keep `from`.
-    pub earlier: BTreeMap<String, NaiveDate>,
-    /// Of those widenings, the ones of a campaign's shape or accounts (aux_campana_dia,
-    /// aux_cuenta_campana), which move every later day of the daily state too.
+    /// The first day a change of a campaign's shape or accounts (aux_campana_dia,
+    /// aux_cuenta_campana) moved, per campaign: it moves every later day of the daily state too.
     pub reshaped: BTreeMap<String, NaiveDate>,
     /// The dates of the valid payments whose rows changed, per campaign: each moves the daily
     /// state only until the next snapshot (§7.3).
@@ -72,14 +69,31 @@ impl Ctx {
         }
     }
 
+    /// Campaigns rebuilt from a day before `from`, each with that day: a change of their
+    /// campaign-wide rows (`reshaped`, `paid`) moved their earlier days (see `changes`). The
+    /// other campaigns keep `from`.
+    pub fn earlier(&self) -> BTreeMap<String, NaiveDate> {
+        let Some(from) = self.from else {
+            return BTreeMap::new();
+        };
+        let paid = self
+            .paid
+            .iter()
+            .filter_map(|(campaign, days)| Some((campaign, *days.first()?)));
+        let mut earlier = BTreeMap::new();
+        for (campaign, day) in self.reshaped.iter().map(|(c, d)| (c, *d)).chain(paid) {
+            if day < from {
+                let first = earlier.entry(campaign.clone()).or_insert(day);
+                *first = (*first).min(day);
+            }
+        }
+        earlier
+    }
+
     /// The first day any campaign's rows are rebuilt from (`None`: from the beginning).
     pub fn first_day(&self) -> Option<NaiveDate> {
         let from = self.from?;
-        Some(
-            self.earlier
-                .values()
-                .fold(from, |first, &day| first.min(day)),
-        )
+        Some(self.earlier().into_values().fold(from, NaiveDate::min))
     }
 
     /// `day` (a DATE) is a day of the scope's campaign-keyed rows for the campaign in `archivo`.
@@ -88,8 +102,9 @@ impl Ctx {
         if let (Some(from), Some(first)) = (self.from, self.first_day()) {
             // The bound over every campaign, which an index on `day` can use.
             parts.push(format!("{day} >= {}", self.date(first)));
-            if !self.earlier.is_empty() {
-                parts.extend(self.on_or_after_first(archivo, day, &self.earlier, Some(from)));
+            let earlier = self.earlier();
+            if !earlier.is_empty() {
+                parts.extend(self.on_or_after_first(archivo, day, &earlier, Some(from)));
             }
         }
         parts.extend(self.until_to(day));

@@ -36,10 +36,7 @@ mod marts;
 mod payments;
 mod rewrite;
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    time::Instant,
-};
+use std::{collections::BTreeMap, time::Instant};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
@@ -156,7 +153,6 @@ pub async fn build(
         from: scope.from,
         to: scope.to,
         touched: scope.touched,
-        earlier: BTreeMap::new(),
         reshaped: BTreeMap::new(),
         paid: BTreeMap::new(),
         days: None,
@@ -228,31 +224,28 @@ async fn widen(
     moves: changes::Moves,
     changed: Vec<(String, NaiveDate)>,
 ) -> Result<(), DbErr> {
-    let Some(from) = ctx.from else {
+    if ctx.from.is_none() {
         return Ok(());
-    };
-    let mut widened = BTreeSet::new();
+    }
+    let before = ctx.earlier();
     for (campaign, day) in changed {
         match moves {
             // Also a day on or after `from`: with the load's changes known, the daily state
             // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
             changes::Moves::EveryLaterDay => {
-                let first = ctx.reshaped.entry(campaign.clone()).or_insert(day);
+                let first = ctx.reshaped.entry(campaign).or_insert(day);
                 *first = (*first).min(day);
             }
             changes::Moves::UntilTheNextSnapshot => {
-                ctx.paid.entry(campaign.clone()).or_default().insert(day);
+                ctx.paid.entry(campaign).or_default().insert(day);
             }
         }
-        if day < ctx.earlier.get(&campaign).copied().unwrap_or(from) {
-            ctx.earlier.insert(campaign.clone(), day);
-            widened.insert(campaign);
-        }
     }
-    if !widened.is_empty() {
+    let after = ctx.earlier();
+    if after != before {
         tracing::info!(
             step,
-            campaigns = widened.len(),
+            campaigns = after.iter().filter(|&(c, d)| before.get(c) != Some(d)).count(),
             first_day = ?ctx.first_day(),
             "rebuild widened to earlier days"
         );
@@ -430,7 +423,6 @@ pub async fn affected_scope(
         from: None,
         to: None,
         touched: None,
-        earlier: BTreeMap::new(),
         reshaped: BTreeMap::new(),
         paid: BTreeMap::new(),
         days: None,
@@ -564,7 +556,6 @@ mod tests {
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
             to: None,
             touched: None,
-            earlier: BTreeMap::new(),
             reshaped: BTreeMap::new(),
             paid: BTreeMap::new(),
             days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
