@@ -186,29 +186,37 @@ impl Ctx {
     }
 
     /// The rows of the daily state that the scope rebuilds (see [`Self::debt_day_rebuilt`]),
-    /// first bounded by a day that an index can use: no rebuilt row that exists is older than it
-    /// (a day without rows has none, and a snapshot day moves only from a changed snapshot on).
+    /// first bounded by [`Self::debt_rows_reach`].
     pub fn debt_rows_rebuilt(&self) -> String {
         let (archivo, day, snapshot) = ("archivo_campana", "fecha_proceso", "fecha_snapshot");
         let whole = self.debt_day_rebuilt(archivo, day, snapshot);
-        let Some(from) = self.from else {
-            return whole;
-        };
         let rebuilt = match self.debt_account_rebuilt("cuenta", snapshot) {
             None => whole,
             Some(account) => format!("({whole} OR {account})"),
         };
-        let start = match self.touched {
-            None => Some(from),
-            Some(touched) => touched.first_snapshot,
-        };
-        let lowest = start
-            .into_iter()
-            .chain(self.reshaped.values().copied())
-            .chain(self.paid.values().flatten().copied())
-            .min()
-            .unwrap_or(self.today);
-        format!("{day} >= {} AND {rebuilt}", self.date(lowest))
+        format!("{} AND {rebuilt}", self.debt_rows_reach())
+    }
+
+    /// What every row of the daily state that the scope rebuilds satisfies, cheap to test and
+    /// usable by an index: the scope's campaigns, from a day no rebuilt row that exists is older
+    /// than (a day without rows has none, and a snapshot day moves only from a changed snapshot
+    /// on).
+    pub fn debt_rows_reach(&self) -> String {
+        let mut parts = vec![self.in_campaigns("archivo_campana")];
+        if let Some(from) = self.from {
+            let start = match self.touched {
+                None => Some(from),
+                Some(touched) => touched.first_snapshot,
+            };
+            let lowest = start
+                .into_iter()
+                .chain(self.reshaped.values().copied())
+                .chain(self.paid.values().flatten().copied())
+                .min()
+                .unwrap_or(self.today);
+            parts.push(format!("fecha_proceso >= {}", self.date(lowest)));
+        }
+        and_all(parts)
     }
 
     /// The (archivo, fecha) days of the scope's campaigns whose daily state is rebuilt for every

@@ -58,11 +58,14 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     // The debt the rebuilt rows read: of the days rebuilt whole, every account of their
     // campaigns on their snapshot days; of the other days, the changed (account, snapshot day)
     // pairs. Read from `days` (a few hundred rows), so that `rebuilt` is read once and joined in
-    // place, not materialized (for a month: 1.5 s more for its 730,000 rows).
+    // place, not materialized (for a month: 1.5 s more for its 730,000 rows). The range of
+    // their snapshot days comes first: an index reaches it, where the rest alone had the
+    // engine read the whole table (1.6 million rows for a day that arrives).
     let debt = account_debt_cte(&format!(
-        "(t.fecha_proceso IN (SELECT s FROM days WHERE whole) AND t.cod_cuenta IN ( \
+        "t.fecha_proceso BETWEEN (SELECT MIN(s) FROM days) AND (SELECT MAX(s) FROM days) \
+         AND ((t.fecha_proceso IN (SELECT s FROM days WHERE whole) AND t.cod_cuenta IN ( \
             SELECT cuenta FROM aux_cuenta_campana \
-            WHERE archivo IN (SELECT archivo FROM days WHERE whole))){}",
+            WHERE archivo IN (SELECT archivo FROM days WHERE whole))){})",
         or_else(ctx.debt_account_rebuilt("t.cod_cuenta", "t.fecha_proceso"))
     ));
     let saldo = d.round2(&d.greatest("COALESCE(ad.monto, 0) - COALESCE(p.monto, 0)", "0"));
@@ -70,11 +73,8 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     Step::compared(
         "aux_cuenta_estado_diario",
         Diff {
-            scope: format!(
-                "{} AND {}",
-                ctx.in_campaigns("archivo_campana"),
-                ctx.debt_rows_rebuilt()
-            ),
+            scope: ctx.debt_rows_rebuilt(),
+            reach: Some(ctx.debt_rows_reach()),
             columns: "fecha_proceso, archivo_campana, cod_luna, cuenta, servicio, \
                 fecha_asignacion, fecha_snapshot, monto_exigible, monto_saldo_actual, \
                 fecha_vencimiento, estado_deuda, motivo_no_gestionable",

@@ -36,6 +36,7 @@ pub fn gestiones(ctx: &Ctx) -> Step {
         "aux_gestiones",
         Diff {
             scope: ctx.in_gestion_days("fecha_gestion"),
+            reach: None,
             columns: "canal, gestion_uid, timestamp_gestion, fecha_gestion, hora, cod_luna, \
                 campaign_name, correo_agente, nombre_agente, documento_agente, nivel_1, \
                 nivel_2, nivel_3, contactabilidad, peso, es_contacto_efectivo, es_compromiso, \
@@ -163,6 +164,7 @@ pub fn gestion_cuenta(ctx: &Ctx) -> Step {
                 ctx.in_campaigns("archivo"),
                 ctx.in_days("archivo", "fecha_gestion")
             ),
+            reach: None,
             columns: "archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, \
                 contactabilidad, es_compromiso",
             key: "archivo, cuenta, canal, gestion_uid",

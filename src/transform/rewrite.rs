@@ -5,8 +5,8 @@
 //! aux_cuenta_estado_diario that mostly come out as they were: a day that arrives, plus a few
 //! late rows, in a window of a week. Deleting the window and inserting it again rewrote every
 //! row, and each insert then checked its key against the index entry of the row just deleted
-//! (a heap visit per row). Here the new rows are computed into a temporary table first and
-//! compared with the scope's rows as sets: rows that differ or are gone are deleted, rows that
+//! (a heap visit per row). Here the new rows and the scope's rows are each read once into a
+//! temporary table and compared as sets: rows that differ or are gone are deleted, rows that
 //! are new or changed are inserted, and the rows that stayed the same are not touched.
 //!
 //! A scope without any rows (the first build of those days) is simply inserted.
@@ -60,6 +60,10 @@ impl Write {
 pub struct Diff {
     /// The table's rows the step replaces (a predicate over its columns).
     pub scope: String,
+    /// When the scope is costly to test: a cheaper predicate that every row of the scope
+    /// satisfies and an index can use, by which the changed rows are reached to be deleted
+    /// (`None`: the scope itself).
+    pub reach: Option<String>,
     /// The columns the query fills, in its select list's order.
     pub columns: &'static str,
     /// The table's primary key.
@@ -69,6 +73,7 @@ pub struct Diff {
 }
 
 const FRESH: &str = "pulso_fresh_rows";
+const CURRENT: &str = "pulso_current_rows";
 
 /// What a comparison wrote.
 pub struct Written {
@@ -109,25 +114,34 @@ async fn changed_rows(
         .map(|row| row.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
-    // The scope again on the deleted rows: its bounds let the engine reach them through an
+    // The scope is tested once, for this copy of its rows.
+    txn.execute_unprepared(&d.create_temporary_as(
+        CURRENT,
+        columns,
+        &format!("SELECT {columns} FROM {table} WHERE {scope}"),
+    ))
+    .await?;
+    // The reach again on the deleted rows: its bounds let the engine get to them through an
     // index, where the key alone had it scan the whole table to delete a handful.
     let deleted = txn
         .execute_unprepared(&format!(
-            "DELETE FROM {table} WHERE {scope} AND ({key}) IN (SELECT {key} FROM ( \
-                SELECT {columns} FROM {table} WHERE {scope} EXCEPT SELECT * FROM {FRESH} \
+            "DELETE FROM {table} WHERE {reach} AND ({key}) IN (SELECT {key} FROM ( \
+                SELECT * FROM {CURRENT} EXCEPT SELECT * FROM {FRESH} \
              ) gone)",
+            reach = diff.reach.as_deref().unwrap_or(scope),
             key = diff.key,
         ))
         .await?;
     // What is left of the scope is what stayed the same.
     let inserted = txn
         .execute_unprepared(&format!(
-            "INSERT INTO {table} ({columns}) \
-             SELECT * FROM {FRESH} EXCEPT SELECT {columns} FROM {table} WHERE {scope}"
+            "INSERT INTO {table} ({columns}) SELECT * FROM {FRESH} EXCEPT SELECT * FROM {CURRENT}"
         ))
         .await?;
-    txn.execute_unprepared(&format!("DROP TABLE {FRESH}"))
-        .await?;
+    for temporary in [FRESH, CURRENT] {
+        txn.execute_unprepared(&format!("DROP TABLE {temporary}"))
+            .await?;
+    }
     Ok(Written {
         built: u64::try_from(built).unwrap_or(0),
         deleted: deleted.rows_affected(),
