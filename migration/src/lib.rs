@@ -14,6 +14,7 @@ mod m20261123_000004_mart_tables;
 mod m20261123_000005_timescale;
 mod m20261124_000006_scheduler;
 mod m20261201_000007_lean_state_index;
+mod m20261203_000008_document_accounts;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_timescale::Migration),
             Box::new(m20261124_000006_scheduler::Migration),
             Box::new(m20261201_000007_lean_state_index::Migration),
+            Box::new(m20261203_000008_document_accounts::Migration),
         ]
     }
 }

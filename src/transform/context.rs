@@ -169,6 +169,19 @@ impl Ctx {
             .map(|touched| format!("{snapshot} IN ({touched})"))
     }
 
+    /// The documents whose trandeuda or pagos rows the load changed, when its changes are known.
+    pub fn touched_documents(&self) -> Option<String> {
+        let since = self.touched?.since;
+        let paid = format!(
+            "SELECT nro_documento FROM raw_pagos WHERE {}",
+            self.d.timestamp_at_least("updated_at", since)
+        );
+        Some(match self.touched_debt("nro_documento") {
+            None => paid,
+            Some(debt) => format!("{debt} UNION {paid}"),
+        })
+    }
+
     /// `columns` of the trandeuda rows the load changed, when known and any.
     fn touched_debt(&self, columns: &str) -> Option<String> {
         let Touched {

@@ -28,9 +28,10 @@ impl Dialect {
     /// - 64 MB of sort and hash memory: with the default 4 MB a month's steps sorted on disk
     ///   (gestiones' attempt ordinal 53 MB, the debt documents' ranking 26 MB). Two steps run at
     ///   once, each with a few such nodes: a few hundred MB at worst, for the build's duration;
-    /// - for aux_cuenta_campana, aux_pagos and aux_cuenta_estado_diario, no nested loops: their
-    ///   CTE row estimates (a `rn = 1` filter over a window, a CTE of accounts) are so low that
-    ///   the planner looked each account or document up on its own — re-running the aggregate
+    /// - for aux_documento_cuenta, aux_cuenta_campana, aux_pagos and aux_cuenta_estado_diario,
+    ///   no nested loops: their CTE row estimates (a `rn = 1` filter over a window, a CTE of
+    ///   accounts) are so low that the planner looked each account or document up on its own —
+    ///   re-running the aggregate
     ///   over a month's debt snapshots per account (over 15 min for 25,000 accounts instead of
     ///   about 1 s), visiting 347,000 trandeuda heap blocks one account at a time (1.2 s; a hash
     ///   join reads the table once in 0.3 s), or a quarter's paid documents one index probe at a
@@ -39,7 +40,13 @@ impl Dialect {
     pub fn build_settings(self, step: &str) -> &'static [&'static str] {
         match (self, step) {
             (Self::Sqlite, _) => &[],
-            (Self::Postgres, "aux_cuenta_campana" | "aux_pagos" | "aux_cuenta_estado_diario") => &[
+            (
+                Self::Postgres,
+                "aux_documento_cuenta"
+                | "aux_cuenta_campana"
+                | "aux_pagos"
+                | "aux_cuenta_estado_diario",
+            ) => &[
                 "SET LOCAL jit = off",
                 "SET LOCAL work_mem = '64MB'",
                 "SET LOCAL enable_nestloop = off",

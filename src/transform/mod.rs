@@ -2,7 +2,9 @@
 //! five marts (DOMAIN §7, §8, §9, §13), on PostgreSQL and SQLite alike.
 //!
 //! Order (§7.6): calendar → campaign accounts → gestiones → fan-out → payments → account daily
-//! state → marts. Each step deletes the rows of the scope and inserts the new ones in one
+//! state → marts; the payments read their documents' accounts (aux_documento_cuenta), which
+//! are kept between builds and looked up again only for the documents a load changed (see
+//! `owners`). Each step deletes the rows of the scope and inserts the new ones in one
 //! transaction, so a failure leaves the previously published rows intact and a rebuild is
 //! idempotent; the three large aux tables compare the new rows with the scope's first and
 //! write only the differences (`rewrite`). Each step is one SQL text; engine differences live
@@ -33,6 +35,7 @@ mod debt;
 pub mod dialect;
 mod gestiones;
 mod marts;
+mod owners;
 mod payments;
 mod rewrite;
 
@@ -119,7 +122,8 @@ type StepBuilder = fn(&Ctx) -> Step;
 
 /// The steps after the business-day calendar, in the order a one-connection build runs them
 /// (DOMAIN §7.6), each with the probe that widens the build when its campaign-wide rows change.
-const STEPS: [(StepBuilder, Option<&changes::Probe>); 11] = [
+const STEPS: [(StepBuilder, Option<&changes::Probe>); 12] = [
+    (owners::documento_cuenta, None),
     (calendar::campana_dia, Some(&changes::CAMPANA_DIA)),
     (accounts::cuenta_campana, Some(&changes::CUENTA_CAMPANA)),
     (gestiones::gestiones, None),
@@ -566,7 +570,8 @@ mod tests {
             .enumerate()
             .map(|(step, before)| (names[step], before.into_iter().map(|b| names[b]).collect()))
             .collect();
-        let (dia, cuenta, gestiones, gestion_cuenta, pagos, estado) = (
+        let (owners, dia, cuenta, gestiones, gestion_cuenta, pagos, estado) = (
+            "aux_documento_cuenta",
             "aux_campana_dia",
             "aux_cuenta_campana",
             "aux_gestiones",
@@ -577,12 +582,13 @@ mod tests {
         assert_eq!(
             waits,
             vec![
+                (owners, vec![]),
                 (dia, vec![]),
                 // Its probe dates a changed account by the campaign's first day.
                 (cuenta, vec![dia]),
                 (gestiones, vec![dia, cuenta]),
                 (gestion_cuenta, vec![dia, cuenta, gestiones]),
-                (pagos, vec![dia, cuenta]),
+                (pagos, vec![owners, dia, cuenta]),
                 (estado, vec![dia, cuenta, pagos]),
                 (
                     "dashboard_data",

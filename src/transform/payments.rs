@@ -1,4 +1,5 @@
-//! aux_pagos: payments attributed to campaign accounts (DOMAIN §7.5, §12, §13.10).
+//! aux_pagos: payments attributed to campaign accounts (DOMAIN §7.5, §12, §13.10), through
+//! their documents' accounts (aux_documento_cuenta, see `owners`).
 
 use super::{
     Step,
@@ -32,31 +33,6 @@ p AS (
     SELECT nro_documento, fecha_pago, monto_cancelado
     FROM raw_pagos
     WHERE {not_rejected}
-),
--- Document → account: the non-rejected trandeuda row of any amount and snapshot that is the
--- latest (fecha_proceso, creado_el, archivo, then the larger cod_cuenta). The latest snapshot
--- day is found first (a hash aggregate), so only that day's rows are ranked: ranking every
--- snapshot of every paid document sorted half a million rows for a quarter.
-last_snapshot AS (
-    SELECT nro_documento, MAX(fecha_proceso) AS fecha_proceso
-    FROM raw_trandeuda
-    WHERE {not_rejected} AND nro_documento IN (SELECT nro_documento FROM p)
-    GROUP BY nro_documento
-),
-owner AS (
-    SELECT * FROM (
-        SELECT t.nro_documento, t.cod_cuenta,
-            ROW_NUMBER() OVER (
-                PARTITION BY t.nro_documento
-                ORDER BY t.creado_el DESC NULLS LAST, t.archivo DESC,
-                    LENGTH(t.cod_cuenta) DESC, t.cod_cuenta DESC
-            ) AS rn
-        FROM raw_trandeuda t
-        JOIN last_snapshot l
-            ON l.nro_documento = t.nro_documento AND l.fecha_proceso = t.fecha_proceso
-        WHERE {t_not_rejected}
-    ) ranked
-    WHERE rn = 1
 )
 INSERT INTO aux_pagos
     (archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, esta_en_ventana,
@@ -68,11 +44,10 @@ SELECT a.archivo, p.nro_documento, p.fecha_pago, p.monto_cancelado, a.cuenta, a.
         WHEN p.fecha_pago > {today} THEN 'Fecha de pago futura' END,
     {now}, {now}
 FROM p
-JOIN owner o ON o.nro_documento = p.nro_documento
+JOIN aux_documento_cuenta o ON o.nro_documento = p.nro_documento
 JOIN acc a ON a.cuenta = o.cod_cuenta",
             in_campaigns = ctx.in_campaigns("a.archivo"),
             not_rejected = is_blank("motivo_rechazo"),
-            t_not_rejected = is_blank("t.motivo_rechazo"),
         ),
     )
 }

@@ -23,6 +23,8 @@ on_both_engines!(
     a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
     a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
     a_late_payment_before_apertura_rebuilds_nothing_earlier,
+    a_rejected_latest_snapshot_row_gives_the_payment_back,
+    a_refresh_fills_empty_document_accounts,
     a_late_gestion_leaves_the_daily_state_of_its_day_as_built,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
     days_without_daily_state_rows_are_built,
@@ -57,6 +59,7 @@ async fn fixture_pins_every_kpi(engine: Engine) {
         steps,
         [
             ("aux_calendario_habiles", 1096), // 2024-01-01 … 2026-12-31
+            ("aux_documento_cuenta", 8),      // paid, not rejected, in trandeuda: all but DXXX
             ("aux_campana_dia", 7),           // A: 5 days, B: 2 days
             ("aux_cuenta_campana", 10),
             ("aux_gestiones", 17),
@@ -380,6 +383,55 @@ async fn days_without_daily_state_rows_are_built(engine: Engine) {
     assert_eq!(after, before);
     // B's 4 accounts on 06-09, the day without rows; today's rows stand.
     assert_eq!(built["aux_cuenta_estado_diario"], 4);
+}
+
+/// A document goes back to the account of an earlier snapshot when the rows of its latest one
+/// are rejected on re-delivery (§7.5: only counted rows place it). A refresh reads the
+/// documents it touched from their owner day on; this one has no counted row left there, so
+/// its whole history is read.
+async fn a_rejected_latest_snapshot_row_gives_the_payment_back(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    let paid_by = |cuenta: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM aux_pagos WHERE nro_documento = 'D112' AND cuenta = '{cuenta}'"
+        )
+    };
+    assert_eq!(count(db, &paid_by("C11")).await, 1);
+    let scope = list_in_todays_snapshot(db, "C12", "D112", "50.00").await;
+    assert_scope_catches_up(db, &scope, &before).await;
+    assert_eq!(count(db, &paid_by("C12")).await, 1);
+
+    let redelivered: DateTime<Utc> = "2025-06-10T15:00:00+00:00".parse().unwrap();
+    db.execute_unprepared(&format!(
+        "UPDATE raw_trandeuda SET motivo_rechazo = 'Documento duplicado', \
+         updated_at = '{}' WHERE nro_documento = 'D112' AND fecha_proceso = '2025-06-10'",
+        redelivered.to_rfc3339()
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, redelivered, 7, today()).await.unwrap();
+    build_as_a_full_build_would(db, &scope).await;
+    assert_eq!(count(db, &paid_by("C11")).await, 1);
+}
+
+/// The document accounts start empty (a database migrated from before they existed): the first
+/// refresh looks every paid document up, although the load changed none of them.
+async fn a_refresh_fills_empty_document_accounts(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    let documents = "SELECT COUNT(*) AS n FROM aux_documento_cuenta";
+    let owned = count(db, documents).await;
+    assert!(owned > 0);
+    db.execute_unprepared("DELETE FROM aux_documento_cuenta")
+        .await
+        .unwrap();
+    let later: DateTime<Utc> = "2025-06-10T15:00:00+00:00".parse().unwrap();
+    let scope = affected_scope(db, later, 7, today()).await.unwrap();
+    assert_eq!(scope.touched.and_then(|t| t.first_snapshot), None);
+    build(db, &scope, today()).await.unwrap();
+    assert_eq!(count(db, documents).await, owned);
+    assert_eq!(dump_all(db).await, before);
 }
 
 /// On the built fixture, makes the raw `change` (touched at [`TOUCHED_AT`]), checks that the
@@ -1143,6 +1195,14 @@ fn cuentas_rows() -> Vec<Row> {
     ]
 }
 
+const DOCUMENTOS: Layout = Layout {
+    table: "aux_documento_cuenta",
+    text: &["nro_documento", "cod_cuenta", "fecha_proceso"],
+    ints: &[],
+    money: &[],
+    pct: &[],
+};
+
 const PAGOS: Layout = Layout {
     table: "aux_pagos",
     text: &[
@@ -1447,6 +1507,7 @@ async fn dump_all(db: &DatabaseConnection) -> Vec<Vec<String>> {
         &CAMPANA_DIA,
         &CUENTAS,
         &GESTIONES,
+        &DOCUMENTOS,
         &PAGOS,
         &ESTADO,
         &DASHBOARD,
