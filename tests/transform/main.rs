@@ -24,6 +24,7 @@ on_both_engines!(
     a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
     a_late_payment_before_apertura_rebuilds_nothing_earlier,
     a_rejected_latest_snapshot_row_gives_the_payment_back,
+    a_dashboard_day_rebuilt_alone_counts_on_from_the_day_before,
     a_refresh_fills_empty_document_accounts,
     a_late_gestion_leaves_the_daily_state_of_its_day_as_built,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
@@ -432,6 +433,38 @@ async fn a_refresh_fills_empty_document_accounts(engine: Engine) {
     build(db, &scope, today()).await.unwrap();
     assert_eq!(count(db, documents).await, owned);
     assert_eq!(dump_all(db).await, before);
+}
+
+/// A dashboard day rebuilt without the days before it carries their gestión counts from the
+/// published row of the day before; where that row is missing, the campaign's gestiones are
+/// counted from apertura.
+async fn a_dashboard_day_rebuilt_alone_counts_on_from_the_day_before(engine: Engine) {
+    let (test_db, full) = built(engine).await;
+    let db = &test_db.connection;
+    let day = |d: &str| Scope {
+        campaigns: Some(vec![B.to_string()]),
+        from: Some(date(d)),
+        to: Some(date(d)),
+        reassigned: None,
+        touched: None,
+    };
+    build(db, &day("2025-06-10"), today()).await.unwrap();
+    assert_eq!(dump_all(db).await, full);
+
+    let gestiones = format!(
+        "SELECT COALESCE(SUM(total_gestiones), 0) AS n FROM dashboard_data \
+         WHERE archivo = '{B}' AND fecha_foto = '2025-06-09'"
+    );
+    assert!(count(db, &gestiones).await > 0, "B has gestiones on 06-09");
+    db.execute_unprepared(&format!(
+        "DELETE FROM dashboard_data WHERE archivo = '{B}' AND fecha_foto = '2025-06-09'"
+    ))
+    .await
+    .unwrap();
+    build(db, &day("2025-06-10"), today()).await.unwrap();
+    // 06-09 is B's apertura: its rows are counted whole.
+    build(db, &day("2025-06-09"), today()).await.unwrap();
+    assert_eq!(dump_all(db).await, full);
 }
 
 /// On the built fixture, makes the raw `change` (touched at [`TOUCHED_AT`]), checks that the

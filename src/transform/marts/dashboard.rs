@@ -23,6 +23,29 @@ pub fn dashboard(ctx: &Ctx) -> Step {
     SELECT archivo, fecha, cartera, dia_gestion FROM aux_campana_dia
     WHERE {k_in_campaigns} AND {k_in_days}
 ),
+-- Per campaign, its first rebuilt day, and whether the campaign's published rows of the day
+-- before it stand (`carried_from`): their gestión counts then carry the days before, and only
+-- the gestiones from the first rebuilt day on are counted again (re-counting each campaign's
+-- whole fan-out was most of a one-day refresh). A day's rows read no later input, and the days
+-- before the scope's stand. A campaign rebuilt from apertura, or missing that day's rows, is
+-- counted whole.
+starts AS (
+    SELECT f.archivo, f.first,
+        (SELECT MAX(k.fecha) FROM aux_campana_dia k
+         WHERE k.archivo = f.archivo AND k.fecha < f.first) AS day_before
+    FROM (SELECT archivo, MIN(fecha) AS first FROM days GROUP BY archivo) f
+),
+carried AS (
+    SELECT b.archivo, b.servicio, b.total_gestiones AS total, b.gestiones_voicebot AS voicebot,
+        b.gestiones_call AS llamadas, b.gestiones_efectivas AS efectivas
+    FROM starts s
+    JOIN dashboard_data b ON b.archivo = s.archivo AND b.fecha_foto = s.day_before
+),
+counted AS (
+    SELECT archivo,
+        CASE WHEN archivo IN (SELECT archivo FROM carried) THEN first END AS carried_from
+    FROM starts
+),
 -- Per account: the first day of each class (within the window, since the fan-out only holds
 -- gestiones of the window) and of its first counted payment.
 acc AS (
@@ -84,7 +107,9 @@ gestiones_dia AS (
             gc.contactabilidad
         FROM aux_gestion_cuenta gc
         JOIN aux_cuenta_campana a ON a.archivo = gc.archivo AND a.cuenta = gc.cuenta
+        JOIN counted n ON n.archivo = gc.archivo
         WHERE {gc2_in_campaigns}
+            AND (n.carried_from IS NULL OR gc.fecha_gestion >= n.carried_from)
     ) x
     GROUP BY archivo, servicio, fecha_gestion
 ),
@@ -122,12 +147,15 @@ r AS (
         c.cuentas, cl.clientes, c.gestionadas, c.cd, c.cdci - c.cd AS ci,
         c.gestionadas - c.cdci AS sc, c.cuentas - c.gestionadas AS sg,
         c.pdp, c.pagadoras, c.frac, c.pdp_frac,
-        COALESCE(g.total, 0) AS total, COALESCE(g.voicebot, 0) AS voicebot,
-        COALESCE(g.llamadas, 0) AS llamadas, COALESCE(g.efectivas, 0) AS efectivas,
+        COALESCE(b.total, 0) + COALESCE(g.total, 0) AS total,
+        COALESCE(b.voicebot, 0) + COALESCE(g.voicebot, 0) AS voicebot,
+        COALESCE(b.llamadas, 0) + COALESCE(g.llamadas, 0) AS llamadas,
+        COALESCE(b.efectivas, 0) + COALESCE(g.efectivas, 0) AS efectivas,
         c.deuda_asig, COALESCE(t.deuda_act, 0) AS deuda_act, COALESCE(y.recupero, 0) AS recupero
     FROM days dd
     JOIN classes c ON c.archivo = dd.archivo AND c.fecha = dd.fecha
     JOIN clients cl ON cl.archivo = c.archivo AND cl.servicio = c.servicio
+    LEFT JOIN carried b ON b.archivo = dd.archivo AND b.servicio = c.servicio
     LEFT JOIN gestiones_acum g
         ON g.archivo = dd.archivo AND g.servicio = c.servicio AND g.fecha = dd.fecha
     LEFT JOIN pagos_acum y
