@@ -26,11 +26,8 @@ pub fn cuenta_campana(ctx: &Ctx) -> Step {
     let not_rejected = is_blank("motivo_rechazo");
     // Only each account's own campaign's snapshot day: the days and the accounts alone would
     // pair every account with every campaign's day (a quarter: 900,000 rows ranked for 75,000).
-    // The range of those days comes first, for the fecha_proceso index: without it the engine
-    // read the whole table to rebuild a few campaigns (1.7 million rows on 90 days).
     let debt = account_debt_cte(
-        "t.fecha_proceso BETWEEN (SELECT MIN(dia) FROM snap) AND (SELECT MAX(dia) FROM snap) \
-         AND (t.cod_cuenta, t.fecha_proceso) IN ( \
+        "(t.cod_cuenta, t.fecha_proceso) IN ( \
             SELECT a.cuenta, s.dia FROM asig a JOIN snap s ON s.archivo = a.archivo_campana)",
     );
     let frac = |col: &str| {
