@@ -5,22 +5,27 @@ use super::{
     Step,
     campaigns::camp_cte,
     context::{Ctx, is_blank},
+    rewrite::Diff,
 };
 
 pub fn pagos(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     let today = ctx.today();
-    let now = ctx.now();
-    Step::replace(
+    Step::compared(
         "aux_pagos",
-        // Every payment of a campaign's accounts is kept, whatever its date (esta_en_ventana says
-        // whether it falls in the window), so the table is rebuilt per campaign, not per day.
-        format!(
-            "DELETE FROM aux_pagos WHERE {}",
-            ctx.in_campaigns("archivo")
-        ),
-        format!(
-            r"WITH {camp},
+        Diff {
+            // Every payment of a campaign's accounts is kept, whatever its date (esta_en_ventana
+            // says whether it falls in the window), so the table is rebuilt per campaign, not per
+            // day. A refresh leaves most of them as they were: only the changed ones are written
+            // (rewriting a quarter's open campaigns' 52,000 payments took 0.75 s), and a row's
+            // created_at and updated_at say when its content last changed.
+            scope: ctx.in_campaigns("archivo"),
+            reach: None,
+            columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
+                esta_en_ventana, es_pago_valido, motivo_rechazo",
+            key: "archivo, nro_documento, fecha_pago, monto_cancelado",
+            rows: format!(
+                r"WITH {camp},
 acc AS (
     SELECT a.archivo, a.cuenta, a.cod_luna, c.fecha_apertura, c.fin
     FROM aux_cuenta_campana a
@@ -34,20 +39,17 @@ p AS (
     FROM raw_pagos
     WHERE {not_rejected}
 )
-INSERT INTO aux_pagos
-    (archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, esta_en_ventana,
-     es_pago_valido, motivo_rechazo, created_at, updated_at)
 SELECT a.archivo, p.nro_documento, p.fecha_pago, p.monto_cancelado, a.cuenta, a.cod_luna,
     (p.fecha_pago BETWEEN a.fecha_apertura AND a.fin),
     (p.monto_cancelado > 0 AND p.fecha_pago <= {today}),
     CASE WHEN p.monto_cancelado <= 0 THEN 'Monto de pago no positivo'
-        WHEN p.fecha_pago > {today} THEN 'Fecha de pago futura' END,
-    {now}, {now}
+        WHEN p.fecha_pago > {today} THEN 'Fecha de pago futura' END
 FROM p
 JOIN aux_documento_cuenta o ON o.nro_documento = p.nro_documento
 JOIN acc a ON a.cuenta = o.cod_cuenta",
-            in_campaigns = ctx.in_campaigns("a.archivo"),
-            not_rejected = is_blank("motivo_rechazo"),
-        ),
+                in_campaigns = ctx.in_campaigns("a.archivo"),
+                not_rejected = is_blank("motivo_rechazo"),
+            ),
+        },
     )
 }

@@ -613,6 +613,12 @@ async fn row_places(db: &DatabaseConnection) -> BTreeMap<(&'static str, String),
             "CAST(fecha_proceso AS TEXT) || '|' || archivo_campana || '|' || cod_luna || '|' || \
              cuenta || '|' || servicio",
         ),
+        ("aux_documento_cuenta", "nro_documento"),
+        (
+            "aux_pagos",
+            "archivo || '|' || nro_documento || '|' || CAST(fecha_pago AS TEXT) || '|' || \
+             CAST(monto_cancelado AS TEXT)",
+        ),
     ] {
         let sql = format!("SELECT {key} AS k, {place} AS p FROM {table}");
         let rows = db
