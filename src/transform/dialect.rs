@@ -235,6 +235,17 @@ impl Dialect {
         }
     }
 
+    /// `col` is one of the values `subquery` returns, spelt so that an index on `col` reaches
+    /// them without a nested loop: on PostgreSQL an array computed once, whose values a bitmap
+    /// index scan looks up (as `IN`, a semi join read the whole table for a few documents); on
+    /// SQLite `IN`, which looks each value up in the index.
+    pub fn in_values_of(self, col: &str, subquery: &str) -> String {
+        match self {
+            Self::Postgres => format!("{col} = ANY(ARRAY({subquery}))"),
+            Self::Sqlite => format!("{col} IN ({subquery})"),
+        }
+    }
+
     /// The smaller of two non-NULL expressions.
     pub fn least(self, a: &str, b: &str) -> String {
         match self {

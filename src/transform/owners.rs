@@ -93,13 +93,14 @@ fn changed_candidates(ctx: &Ctx, touched: &str, paid: &str) -> String {
     UNION SELECT nro_documento FROM ({paid}) y
     WHERE NOT EXISTS (SELECT 1 FROM aux_documento_cuenta)
 ),
--- Both bounds, so that the engine takes the range through the fecha_proceso index (with one,
--- it expects a third of the table).
+-- The touched documents' rows in that range, reachable through either index: the documents
+-- through nro_documento's, the range through fecha_proceso's (both bounds given: with one,
+-- PostgreSQL expects a third of the table).
 recent AS (
     SELECT t.nro_documento, t.fecha_proceso, t.cod_cuenta, t.creado_el, t.archivo
     FROM raw_trandeuda t
     WHERE t.fecha_proceso BETWEEN {from} AND (SELECT MAX(fecha_proceso) FROM raw_trandeuda)
-        AND {not_rejected} AND t.nro_documento IN (SELECT nro_documento FROM touched)
+        AND {not_rejected} AND {of_touched}
 ),
 recent_last AS (
     SELECT nro_documento, MAX(fecha_proceso) AS fecha_proceso FROM recent GROUP BY nro_documento
@@ -116,7 +117,9 @@ candidates AS (
     UNION ALL
     SELECT t.nro_documento, t.fecha_proceso, t.cod_cuenta, t.creado_el, t.archivo
     FROM raw_trandeuda t
-    WHERE {not_rejected} AND t.nro_documento IN (SELECT nro_documento FROM stale)
-)"
+    WHERE {not_rejected} AND {of_stale}
+)",
+        of_touched = d.in_values_of("t.nro_documento", "SELECT nro_documento FROM touched"),
+        of_stale = d.in_values_of("t.nro_documento", "SELECT nro_documento FROM stale"),
     )
 }
