@@ -6,8 +6,8 @@
 //! are kept between builds and looked up again only for the documents a load changed (see
 //! `owners`). Each step deletes the rows of the scope and inserts the new ones in one
 //! transaction, so a failure leaves the previously published rows intact and a rebuild is
-//! idempotent; the three large aux tables compare the new rows with the scope's first and
-//! write only the differences (`rewrite`). Each step is one SQL text; engine differences live
+//! idempotent; the large aux tables and the payments compare the new rows with the scope's
+//! first and write only the differences (`rewrite`). Each step is one SQL text; engine differences live
 //! in [`dialect`]. On PostgreSQL each step's table is analysed after it when the step rewrote a
 //! tenth of it, so the steps after it are planned for the rows just written.
 //!
@@ -108,7 +108,8 @@ impl Step {
         }
     }
 
-    /// New rows compared with the scope's before anything is written (the large aux tables).
+    /// New rows compared with the scope's before anything is written (the large aux tables and
+    /// the payments).
     fn compared(name: &'static str, diff: rewrite::Diff) -> Self {
         Self {
             name,

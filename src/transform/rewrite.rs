@@ -1,9 +1,10 @@
 //! How a step writes its rows: the DELETE of its scope and the INSERT of the new rows, or, for
-//! the large aux tables, only the rows that changed.
+//! the large aux tables and the payments, only the rows that changed.
 //!
 //! An incremental build recomputes days of aux_gestiones, aux_gestion_cuenta and
 //! aux_cuenta_estado_diario that mostly come out as they were: a day that arrives, plus a few
-//! late rows, in a window of a week. Deleting the window and inserting it again rewrote every
+//! late rows, in a window of a week (and every payment of the open campaigns, aux_pagos, and
+//! the touched documents' accounts, aux_documento_cuenta). Deleting the window and inserting it again rewrote every
 //! row, and each insert then checked its key against the index entry of the row just deleted
 //! (a heap visit per row). Here the new rows and the scope's rows are each read once into a
 //! temporary table and compared as sets: rows that differ or are gone are deleted, rows that
