@@ -31,12 +31,12 @@ impl Dialect {
     /// - for aux_documento_cuenta, aux_cuenta_campana, aux_pagos and aux_cuenta_estado_diario,
     ///   no nested loops: their CTE row estimates (a `rn = 1` filter over a window, a CTE of
     ///   accounts) are so low that the planner looked each account or document up on its own —
-    ///   re-running the aggregate
-    ///   over a month's debt snapshots per account (over 15 min for 25,000 accounts instead of
-    ///   about 1 s), visiting 347,000 trandeuda heap blocks one account at a time (1.2 s; a hash
-    ///   join reads the table once in 0.3 s), or a quarter's paid documents one index probe at a
-    ///   time (1.7 s of a 3 s step; 8.7 s once the owner ranking was split in two). The other
-    ///   steps keep them: assignment_data's index lookups need them.
+    ///   re-running the aggregate over a month's debt snapshots per account (over 15 min for
+    ///   25,000 accounts instead of about 1 s), visiting 347,000 trandeuda heap blocks one
+    ///   account at a time (1.2 s; a hash join reads the table once in 0.3 s), or a quarter's
+    ///   paid documents one index probe at a time (1.7 s of a 3 s step; 8.7 s once the owner
+    ///   ranking was split in two). The other steps keep them: assignment_data's index lookups
+    ///   need them.
     pub fn build_settings(self, step: &str) -> &'static [&'static str] {
         match (self, step) {
             (Self::Sqlite, _) => &[],

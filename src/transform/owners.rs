@@ -12,6 +12,9 @@ use super::{
     rewrite::Diff,
 };
 
+/// The trandeuda columns the owner is ranked by, read from `t`.
+const CANDIDATE: &str = "t.nro_documento, t.fecha_proceso, t.cod_cuenta, t.creado_el, t.archivo";
+
 pub fn documento_cuenta(ctx: &Ctx) -> Step {
     let not_rejected = is_blank("t.motivo_rechazo");
     let paid = format!(
@@ -24,7 +27,7 @@ pub fn documento_cuenta(ctx: &Ctx) -> Step {
             "1 = 1".to_string(),
             format!(
                 "candidates AS (
-    SELECT t.nro_documento, t.fecha_proceso, t.cod_cuenta, t.creado_el, t.archivo
+    SELECT {CANDIDATE}
     FROM raw_trandeuda t
     WHERE {not_rejected} AND t.nro_documento IN ({paid})
 )"
@@ -97,7 +100,7 @@ fn changed_candidates(ctx: &Ctx, touched: &str, paid: &str) -> String {
 -- through nro_documento's, the range through fecha_proceso's (both bounds given: with one,
 -- PostgreSQL expects a third of the table).
 recent AS (
-    SELECT t.nro_documento, t.fecha_proceso, t.cod_cuenta, t.creado_el, t.archivo
+    SELECT {CANDIDATE}
     FROM raw_trandeuda t
     WHERE t.fecha_proceso BETWEEN {from} AND (SELECT MAX(fecha_proceso) FROM raw_trandeuda)
         AND {not_rejected} AND {of_touched}
@@ -115,7 +118,7 @@ stale AS (
 candidates AS (
     SELECT * FROM recent WHERE nro_documento NOT IN (SELECT nro_documento FROM stale)
     UNION ALL
-    SELECT t.nro_documento, t.fecha_proceso, t.cod_cuenta, t.creado_el, t.archivo
+    SELECT {CANDIDATE}
     FROM raw_trandeuda t
     WHERE {not_rejected} AND {of_stale}
 )",
