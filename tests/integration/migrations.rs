@@ -42,7 +42,8 @@ on_both_engines!(
     up_down_up,
     holidays_are_seeded,
     timescale_mode_is_recorded,
-    the_daily_state_drops_its_campaign_day_index
+    the_daily_state_drops_its_campaign_day_index,
+    postgres_drops_the_gestiones_client_day_index
 );
 
 async fn up_down_up(engine: Engine) {
@@ -52,47 +53,64 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (8, 0));
+    assert_eq!((state.applied, state.pending), (9, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 8));
+    assert_eq!((state.applied, state.pending), (0, 9));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
 }
 
 /// aux_cuenta_estado_diario's (archivo_campana, fecha_proceso) index goes away with its
-/// migration (the last but one) and comes back when it is undone.
+/// migration (the third from last) and comes back when it is undone.
 async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
+    let table = "aux_cuenta_estado_diario";
     let second = "ix_aux_cuenta_estado_diario_archivo_campana_fecha_proceso";
     Migrator::up(&db, None).await.expect("up");
-    let after = state_indexes(&db, engine).await;
+    let after = indexes(&db, engine, table).await;
     assert!(!after.iter().any(|name| name == second), "{after:?}");
 
-    Migrator::down(&db, Some(2)).await.expect("down two");
+    Migrator::down(&db, Some(3)).await.expect("down three");
     assert!(
-        state_indexes(&db, engine)
+        indexes(&db, engine, table)
             .await
             .iter()
             .any(|name| name == second)
     );
 }
 
-async fn state_indexes(db: &sea_orm::DatabaseConnection, engine: Engine) -> Vec<String> {
+/// aux_gestiones' (cod_luna, fecha_gestion) index goes away with the last migration on
+/// PostgreSQL, which hash-joins its readers, and comes back when it is undone; SQLite keeps it.
+async fn postgres_drops_the_gestiones_client_day_index(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    let (table, index) = ("aux_gestiones", "ix_aux_gestiones_cod_luna_fecha_gestion");
+    let present = |names: Vec<String>| names.iter().any(|name| name == index);
+    Migrator::up(&db, None).await.expect("up");
+    assert_eq!(
+        present(indexes(&db, engine, table).await),
+        engine == Engine::Sqlite
+    );
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    assert!(present(indexes(&db, engine, table).await));
+}
+
+async fn indexes(db: &sea_orm::DatabaseConnection, engine: Engine, table: &str) -> Vec<String> {
     let sql = match engine {
         Engine::Postgres => {
-            "SELECT indexname AS name FROM pg_indexes WHERE tablename = 'aux_cuenta_estado_diario'"
+            format!("SELECT indexname AS name FROM pg_indexes WHERE tablename = '{table}'")
         }
         Engine::Sqlite => {
-            "SELECT name FROM sqlite_master \
-             WHERE type = 'index' AND tbl_name = 'aux_cuenta_estado_diario'"
+            format!("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = '{table}'")
         }
     };
-    query_strings(db, sql, "name").await
+    query_strings(db, &sql, "name").await
 }
 
 async fn holidays_are_seeded(engine: Engine) {
