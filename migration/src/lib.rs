@@ -15,7 +15,7 @@ mod m20261123_000005_timescale;
 mod m20261124_000006_scheduler;
 mod m20261201_000007_lean_state_index;
 mod m20261203_000008_document_accounts;
-mod m20261204_000009_lean_gestiones_index;
+mod m20261204_000009_gestiones_indexes;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -34,7 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_scheduler::Migration),
             Box::new(m20261201_000007_lean_state_index::Migration),
             Box::new(m20261203_000008_document_accounts::Migration),
-            Box::new(m20261204_000009_lean_gestiones_index::Migration),
+            Box::new(m20261204_000009_gestiones_indexes::Migration),
         ]
     }
 }

@@ -43,7 +43,7 @@ on_both_engines!(
     holidays_are_seeded,
     timescale_mode_is_recorded,
     the_daily_state_drops_its_campaign_day_index,
-    postgres_drops_the_gestiones_client_day_index
+    the_gestiones_indexes_are_leaner
 );
 
 async fn up_down_up(engine: Engine) {
@@ -84,21 +84,30 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     );
 }
 
-/// aux_gestiones' (cod_luna, fecha_gestion) index goes away with the last migration on
-/// PostgreSQL, which hash-joins its readers, and comes back when it is undone; SQLite keeps it.
-async fn postgres_drops_the_gestiones_client_day_index(engine: Engine) {
+/// The last migration: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
+/// (fecha_gestion), and aux_gestiones' (cod_luna, fecha_gestion) index goes away on PostgreSQL,
+/// which hash-joins its readers (SQLite keeps it); undone, both come back as they were.
+async fn the_gestiones_indexes_are_leaner(engine: Engine) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
-    let (table, index) = ("aux_gestiones", "ix_aux_gestiones_cod_luna_fecha_gestion");
-    let present = |names: Vec<String>| names.iter().any(|name| name == index);
-    Migrator::up(&db, None).await.expect("up");
-    assert_eq!(
-        present(indexes(&db, engine, table).await),
-        engine == Engine::Sqlite
+    let client_day = "ix_aux_gestiones_cod_luna_fecha_gestion";
+    let (campaign_day, day) = (
+        "ix_aux_gestion_cuenta_archivo_fecha_gestion",
+        "ix_aux_gestion_cuenta_fecha_gestion",
     );
+    let has = |names: &[String], index: &str| names.iter().any(|name| name == index);
+
+    Migrator::up(&db, None).await.expect("up");
+    let gestiones = indexes(&db, engine, "aux_gestiones").await;
+    let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
+    assert_eq!(has(&gestiones, client_day), engine == Engine::Sqlite);
+    assert!(has(&fan_out, day) && !has(&fan_out, campaign_day), "{fan_out:?}");
 
     Migrator::down(&db, Some(1)).await.expect("down one");
-    assert!(present(indexes(&db, engine, table).await));
+    let gestiones = indexes(&db, engine, "aux_gestiones").await;
+    let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
+    assert!(has(&gestiones, client_day), "{gestiones:?}");
+    assert!(has(&fan_out, campaign_day) && !has(&fan_out, day), "{fan_out:?}");
 }
 
 async fn indexes(db: &sea_orm::DatabaseConnection, engine: Engine, table: &str) -> Vec<String> {
