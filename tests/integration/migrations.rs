@@ -101,13 +101,19 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert_eq!(has(&gestiones, client_day), engine == Engine::Sqlite);
-    assert!(has(&fan_out, day) && !has(&fan_out, campaign_day), "{fan_out:?}");
+    assert!(
+        has(&fan_out, day) && !has(&fan_out, campaign_day),
+        "{fan_out:?}"
+    );
 
     Migrator::down(&db, Some(1)).await.expect("down one");
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert!(has(&gestiones, client_day), "{gestiones:?}");
-    assert!(has(&fan_out, campaign_day) && !has(&fan_out, day), "{fan_out:?}");
+    assert!(
+        has(&fan_out, campaign_day) && !has(&fan_out, day),
+        "{fan_out:?}"
+    );
 }
 
 async fn indexes(db: &sea_orm::DatabaseConnection, engine: Engine, table: &str) -> Vec<String> {
