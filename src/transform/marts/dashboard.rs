@@ -95,23 +95,25 @@ classes AS (
     GROUP BY dd.archivo, a.servicio, dd.fecha
 ),
 -- Distinct gestiones per campaign × servicio × day: a gestión fanned out to several accounts of
--- one row counts once (§8).
+-- one row counts once (§8). Its client's accounts of one servicio all hold it, so it is counted
+-- on one of them (`one`: the smallest cuenta) instead of de-duplicating the fan-out.
+one AS (
+    SELECT archivo, servicio, MIN(cuenta) AS cuenta
+    FROM aux_cuenta_campana
+    WHERE {one_in_campaigns}
+    GROUP BY archivo, cod_luna, servicio
+),
 gestiones_dia AS (
-    SELECT archivo, servicio, fecha_gestion,
+    SELECT gc.archivo, a.servicio, gc.fecha_gestion,
         COUNT(*) AS total,
-        SUM(CASE WHEN canal = 'VOICEBOT' THEN 1 ELSE 0 END) AS voicebot,
-        SUM(CASE WHEN canal = 'CALL' THEN 1 ELSE 0 END) AS llamadas,
-        SUM(CASE WHEN contactabilidad = 'CONTACTO_EFECTIVO' THEN 1 ELSE 0 END) AS efectivas
-    FROM (
-        SELECT DISTINCT gc.archivo, a.servicio, gc.canal, gc.gestion_uid, gc.fecha_gestion,
-            gc.contactabilidad
-        FROM aux_gestion_cuenta gc
-        JOIN aux_cuenta_campana a ON a.archivo = gc.archivo AND a.cuenta = gc.cuenta
-        JOIN counted n ON n.archivo = gc.archivo
-        WHERE {gc2_in_campaigns}
-            AND (n.carried_from IS NULL OR gc.fecha_gestion >= n.carried_from)
-    ) x
-    GROUP BY archivo, servicio, fecha_gestion
+        SUM(CASE WHEN gc.canal = 'VOICEBOT' THEN 1 ELSE 0 END) AS voicebot,
+        SUM(CASE WHEN gc.canal = 'CALL' THEN 1 ELSE 0 END) AS llamadas,
+        SUM(CASE WHEN gc.contactabilidad = 'CONTACTO_EFECTIVO' THEN 1 ELSE 0 END) AS efectivas
+    FROM ({fan_out}) gc
+    JOIN one a ON a.archivo = gc.archivo AND a.cuenta = gc.cuenta
+    JOIN counted n ON n.archivo = gc.archivo
+    WHERE n.carried_from IS NULL OR gc.fecha_gestion >= n.carried_from
+    GROUP BY gc.archivo, a.servicio, gc.fecha_gestion
 ),
 gestiones_acum AS (
     SELECT dd.archivo, g.servicio, dd.fecha, SUM(g.total) AS total, SUM(g.voicebot) AS voicebot,
@@ -185,7 +187,8 @@ FROM r",
             p_in_campaigns = ctx.in_campaigns("archivo"),
             a_in_campaigns = ctx.in_campaigns("a.archivo"),
             a2_in_campaigns = ctx.in_campaigns("archivo"),
-            gc2_in_campaigns = ctx.in_campaigns("gc.archivo"),
+            one_in_campaigns = ctx.in_campaigns("archivo"),
+            fan_out = counted_fan_out(ctx),
             p2_in_campaigns = ctx.in_campaigns("p.archivo"),
             e_in_campaigns = ctx.in_campaigns("archivo_campana"),
             e_in_days = ctx.in_days("archivo_campana", "fecha_proceso"),
@@ -203,4 +206,27 @@ FROM r",
             inten = d.ratio("total", "gestionadas"),
         ),
     )
+}
+
+/// The fan-out rows whose gestiones `gestiones_dia` counts: of the scope's campaigns, from the
+/// scope's first day (no carried count starts earlier), and before it only those of the
+/// campaigns counted whole. Spelt as two reads so that an index reaches the days of the first:
+/// tested per row against each campaign's carried day, the whole fan-out of the open campaigns
+/// was read to count a week's gestiones.
+fn counted_fan_out(ctx: &Ctx) -> String {
+    let in_campaigns = ctx.in_campaigns("archivo");
+    let read = "SELECT archivo, cuenta, canal, fecha_gestion, contactabilidad \
+        FROM aux_gestion_cuenta";
+    match ctx.first_day() {
+        None => format!("{read} WHERE {in_campaigns}"),
+        Some(first) => {
+            let first = ctx.date(first);
+            format!(
+                "{read} WHERE {in_campaigns} AND fecha_gestion >= {first} \
+                 UNION ALL \
+                 {read} WHERE fecha_gestion < {first} \
+                    AND archivo IN (SELECT archivo FROM counted WHERE carried_from IS NULL)"
+            )
+        }
+    }
 }
