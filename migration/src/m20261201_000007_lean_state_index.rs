@@ -1,7 +1,9 @@
 use sea_orm_migration::prelude::*;
 
+use crate::table_ext::{create_index, drop_index};
+
 const TABLE: &str = "aux_cuenta_estado_diario";
-const INDEX: &str = "ix_aux_cuenta_estado_diario_archivo_campana_fecha_proceso";
+const CAMPAIGN_DAY: &[&str] = &["archivo_campana", "fecha_proceso"];
 
 /// aux_cuenta_estado_diario drops its (archivo_campana, fecha_proceso) index. The primary key
 /// (fecha_proceso, archivo_campana, cod_luna, cuenta, servicio) already serves every reader (the
@@ -14,21 +16,12 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .drop_index(Index::drop().name(INDEX).table(TABLE).to_owned())
-            .await
+        manager.drop_index(drop_index(TABLE, CAMPAIGN_DAY)).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .create_index(
-                Index::create()
-                    .name(INDEX)
-                    .table(TABLE)
-                    .col("archivo_campana")
-                    .col("fecha_proceso")
-                    .to_owned(),
-            )
+            .create_index(create_index(TABLE, CAMPAIGN_DAY))
             .await
     }
 }

@@ -1,5 +1,7 @@
 use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 
+use crate::table_ext::{create_index, drop_index};
+
 /// Leaner indexes on the gestiones and their fan-out, which a month's build writes by the
 /// hundred thousand rows:
 /// - aux_gestion_cuenta's (archivo, fecha_gestion) index becomes (fecha_gestion): its readers
@@ -17,23 +19,21 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 pub struct Migration;
 
 const GESTIONES: &str = "aux_gestiones";
-const CLIENT_DAY: &str = "ix_aux_gestiones_cod_luna_fecha_gestion";
+const CLIENT_DAY: &[&str] = &["cod_luna", "fecha_gestion"];
 const FAN_OUT: &str = "aux_gestion_cuenta";
-const CAMPAIGN_DAY: &str = "ix_aux_gestion_cuenta_archivo_fecha_gestion";
-const DAY: &str = "ix_aux_gestion_cuenta_fecha_gestion";
+const CAMPAIGN_DAY: &[&str] = &["archivo", "fecha_gestion"];
+const DAY: &[&str] = &["fecha_gestion"];
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
-            .drop_index(index_drop(FAN_OUT, CAMPAIGN_DAY))
+            .drop_index(drop_index(FAN_OUT, CAMPAIGN_DAY))
             .await?;
-        manager
-            .create_index(index_create(FAN_OUT, DAY, &["fecha_gestion"]))
-            .await?;
+        manager.create_index(create_index(FAN_OUT, DAY)).await?;
         if manager.get_database_backend() == DbBackend::Postgres {
             manager
-                .drop_index(index_drop(GESTIONES, CLIENT_DAY))
+                .drop_index(drop_index(GESTIONES, CLIENT_DAY))
                 .await?;
         }
         Ok(())
@@ -41,28 +41,13 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.get_database_backend() == DbBackend::Postgres {
-            let columns = ["cod_luna", "fecha_gestion"];
             manager
-                .create_index(index_create(GESTIONES, CLIENT_DAY, &columns))
+                .create_index(create_index(GESTIONES, CLIENT_DAY))
                 .await?;
         }
-        manager.drop_index(index_drop(FAN_OUT, DAY)).await?;
-        let columns = ["archivo", "fecha_gestion"];
+        manager.drop_index(drop_index(FAN_OUT, DAY)).await?;
         manager
-            .create_index(index_create(FAN_OUT, CAMPAIGN_DAY, &columns))
+            .create_index(create_index(FAN_OUT, CAMPAIGN_DAY))
             .await
     }
-}
-
-fn index_drop(table: &'static str, name: &str) -> IndexDropStatement {
-    Index::drop().name(name).table(table).to_owned()
-}
-
-fn index_create(table: &'static str, name: &str, columns: &[&'static str]) -> IndexCreateStatement {
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(*column);
-    }
-    index
 }

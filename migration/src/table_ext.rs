@@ -76,17 +76,33 @@ impl TableDef {
     }
 
     fn index_statements(&self) -> impl Iterator<Item = IndexCreateStatement> + '_ {
-        self.indexes.iter().map(|columns| {
-            let mut index = Index::create();
-            index
-                .name(format!("ix_{}_{}", self.name, columns.join("_")))
-                .table(self.name);
-            for column in *columns {
-                index.col(*column);
-            }
-            index
-        })
+        self.indexes
+            .iter()
+            .map(|columns| create_index(self.name, columns))
     }
+}
+
+/// The name every secondary index of `table` over `columns` has: `ix_<table>_<columns>`.
+fn index_name(table: &str, columns: &[&str]) -> String {
+    format!("ix_{table}_{}", columns.join("_"))
+}
+
+/// Creates the secondary index of `table` over `columns`; also for later migrations.
+pub fn create_index(table: &'static str, columns: &[&'static str]) -> IndexCreateStatement {
+    let mut index = Index::create();
+    index.name(index_name(table, columns)).table(table);
+    for column in columns {
+        index.col(*column);
+    }
+    index
+}
+
+/// Drops the secondary index of `table` over `columns` (named as [`create_index`] names it).
+pub fn drop_index(table: &'static str, columns: &[&str]) -> IndexDropStatement {
+    Index::drop()
+        .name(index_name(table, columns))
+        .table(table)
+        .to_owned()
 }
 
 /// Creates the tables in order, each followed by its indexes; every layer's `up`.

@@ -6,9 +6,10 @@
 //! late rows, in a window of a week (and every payment of the open campaigns, aux_pagos, and
 //! the touched documents' accounts, aux_documento_cuenta). Deleting the window and inserting
 //! it again rewrote every row, and each insert then checked its key against the index entry of
-//! the row just deleted (a heap visit per row). Here the new rows and the scope's rows are each read once into a
-//! temporary table and compared as sets: rows that differ or are gone are deleted, rows that
-//! are new or changed are inserted, and the rows that stayed the same are not touched.
+//! the row just deleted (a heap visit per row). Here the new rows and the scope's rows are each
+//! read once into a temporary table and compared as sets: rows that differ or are gone are
+//! deleted, rows that are new or changed are inserted, and the rows that stayed the same are
+//! not touched.
 //!
 //! A scope without any rows (the first build of those days) is simply inserted.
 

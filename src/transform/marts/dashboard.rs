@@ -21,7 +21,7 @@ pub fn dashboard(ctx: &Ctx) -> Step {
         format!(
             r"WITH days AS (
     SELECT archivo, fecha, cartera, dia_gestion FROM aux_campana_dia
-    WHERE {k_in_campaigns} AND {k_in_days}
+    WHERE {in_campaigns} AND {k_in_days}
 ),
 -- Per campaign, its first rebuilt day, and whether the campaign's published rows of the day
 -- before it stand (`carried_from`): their gestión counts then carry the days before, and only
@@ -60,7 +60,7 @@ acc AS (
             MIN(fecha_gestion) AS d_any,
             MIN(CASE WHEN es_compromiso THEN fecha_gestion END) AS d_pdp
         FROM aux_gestion_cuenta
-        WHERE {gc_in_campaigns}
+        WHERE {in_campaigns}
         GROUP BY archivo, cuenta
     ) g ON g.archivo = a.archivo AND g.cuenta = a.cuenta
     LEFT JOIN (
@@ -68,7 +68,7 @@ acc AS (
         -- every mart day D is inside the window, so: valid, in the window and ≤ D.
         SELECT archivo, cuenta, MIN(fecha_pago) AS d_pay
         FROM aux_pagos
-        WHERE es_pago_valido AND esta_en_ventana AND {p_in_campaigns}
+        WHERE es_pago_valido AND esta_en_ventana AND {in_campaigns}
         GROUP BY archivo, cuenta
     ) p ON p.archivo = a.archivo AND p.cuenta = a.cuenta
     WHERE {a_in_campaigns}
@@ -76,7 +76,7 @@ acc AS (
 clients AS (
     SELECT archivo, servicio, COUNT(DISTINCT cod_luna) AS clientes
     FROM aux_cuenta_campana
-    WHERE {a2_in_campaigns}
+    WHERE {in_campaigns}
     GROUP BY archivo, servicio
 ),
 classes AS (
@@ -100,7 +100,7 @@ classes AS (
 one AS (
     SELECT archivo, servicio, MIN(cuenta) AS cuenta
     FROM aux_cuenta_campana
-    WHERE {one_in_campaigns}
+    WHERE {in_campaigns}
     GROUP BY archivo, cod_luna, servicio
 ),
 gestiones_dia AS (
@@ -181,13 +181,9 @@ SELECT fecha, archivo, cartera, servicio, dia_gestion,
     {pct_efectividad}, {pct_cierre}, {inten},
     {now}, {now}, {now}
 FROM r",
-            k_in_campaigns = ctx.in_campaigns("archivo"),
+            in_campaigns = ctx.in_campaigns("archivo"),
             k_in_days = ctx.in_days("archivo", "fecha"),
-            gc_in_campaigns = ctx.in_campaigns("archivo"),
-            p_in_campaigns = ctx.in_campaigns("archivo"),
             a_in_campaigns = ctx.in_campaigns("a.archivo"),
-            a2_in_campaigns = ctx.in_campaigns("archivo"),
-            one_in_campaigns = ctx.in_campaigns("archivo"),
             fan_out = counted_fan_out(ctx),
             p2_in_campaigns = ctx.in_campaigns("p.archivo"),
             e_in_campaigns = ctx.in_campaigns("archivo_campana"),
