@@ -31,7 +31,7 @@ pub fn gestiones(ctx: &Ctx) -> Step {
     let f = ctx.bool(false);
     // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
     // letters alone, hence the 'Sí' spelling too.
-    let human_pdp = "(h.pdp IS NOT NULL AND UPPER(TRIM(h.pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
+    let human_pdp = "(pdp IS NOT NULL AND UPPER(TRIM(pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
     Step::compared(
         "aux_gestiones",
         Diff {
@@ -53,13 +53,28 @@ ejec AS (
     ) e
     WHERE rn = 1
 ),
+-- The homologation tables with their keys trimmed and their texts already read, once per code
+-- (a few dozen rows). Joined as they are, the engine normalised them once per gestión: reading
+-- a month's 414,000 gestiones took 1.19 s instead of 0.94 s.
+hv AS MATERIALIZED (
+    SELECT TRIM(bot_management) AS k1, TRIM(bot_sub_management) AS k2,
+        TRIM(bot_compromiso) AS k3, n1_homologado, n2_homologado, n3_homologado,
+        {vb_contact} AS contactabilidad, peso_homologado, es_pdp_homologado
+    FROM raw_homologacion_voicebot
+),
+hm AS MATERIALIZED (
+    SELECT TRIM(n_1) AS k1, TRIM(n_2) AS k2, TRIM(n_3) AS k3,
+        {ma_contact} AS contactabilidad, peso, {human_pdp} AS es_pdp
+    FROM raw_homologacion_mibotair
+),
 g AS (
     SELECT 'VOICEBOT' AS canal, v.uid AS gestion_uid, v.date AS ts,
         {vb_fecha} AS fecha_gestion, {vb_hora} AS hora,
         v.document AS cod_luna, v.campaign_name,
         CAST(NULL AS TEXT) AS correo_agente, 'VOICEBOT' AS nombre_agente, '999' AS documento_agente,
         h.n1_homologado AS nivel_1, h.n2_homologado AS nivel_2, h.n3_homologado AS nivel_3,
-        {vb_contact} AS contactabilidad,
+        -- No homologation match: SIN_CLASIFICAR, peso 1, not PDP (§12).
+        COALESCE(h.contactabilidad, 'SIN_CLASIFICAR') AS contactabilidad,
         COALESCE(h.peso_homologado, 1) AS peso,
         COALESCE(h.es_pdp_homologado, {f}) AS es_compromiso,
         -- §7.4: NULL for bot rows.
@@ -67,10 +82,7 @@ g AS (
         {vb_compromiso} AS fecha_compromiso,
         v.duracion
     FROM raw_voicebot_gestiones v
-    LEFT JOIN raw_homologacion_voicebot h
-        ON TRIM(h.bot_management) = {vb_k1}
-        AND TRIM(h.bot_sub_management) = {vb_k2}
-        AND TRIM(h.bot_compromiso) = {vb_k3}
+    LEFT JOIN hv h ON h.k1 = {vb_k1} AND h.k2 = {vb_k2} AND h.k3 = {vb_k3}
     -- An interaction without a timestamp has no Lima day or hour and is skipped.
     WHERE v.date IS NOT NULL AND {vb_days}
     UNION ALL
@@ -83,15 +95,14 @@ g AS (
         COALESCE(e.nombre, m.nombre_agente, 'UNKNOWN'),
         COALESCE(e.document, 'SIN_DNI'),
         m.n1, m.n2, m.n3,
-        {ma_contact},
+        COALESCE(h.contactabilidad, 'SIN_CLASIFICAR'),
         COALESCE(h.peso, 1),
-        {human_pdp},
-        CASE WHEN {human_pdp} THEN COALESCE(m.monto_compromiso, 0) ELSE 0 END,
+        COALESCE(h.es_pdp, {f}),
+        CASE WHEN h.es_pdp THEN COALESCE(m.monto_compromiso, 0) ELSE 0 END,
         m.fecha_compromiso,
         m.duracion
     FROM raw_mibotair_gestiones m
-    LEFT JOIN raw_homologacion_mibotair h
-        ON TRIM(h.n_1) = {ma_k1} AND TRIM(h.n_2) = {ma_k2} AND TRIM(h.n_3) = {ma_k3}
+    LEFT JOIN hm h ON h.k1 = {ma_k1} AND h.k2 = {ma_k2} AND h.k3 = {ma_k3}
     LEFT JOIN ejec e ON e.correo_key = LOWER(m.correo_agente)
     WHERE m.date IS NOT NULL AND {ma_days}
 ),
@@ -133,7 +144,7 @@ FROM g
 LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_gestion",
                 vb_fecha = d.lima_date("v.date"),
                 vb_hora = d.lima_hour("v.date"),
-                vb_contact = contactabilidad("h.contactabilidad_homologada"),
+                vb_contact = contactabilidad("contactabilidad_homologada"),
                 vb_compromiso = d.lima_date("v.fecha_compromiso"),
                 vb_k1 = key("v.management"),
                 vb_k2 = key("v.sub_management"),
@@ -141,7 +152,7 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
                 vb_days = ctx.in_gestion_days_ts("v.date"),
                 ma_fecha = d.lima_date("m.date"),
                 ma_hora = d.lima_hour("m.date"),
-                ma_contact = contactabilidad("h.contactabilidad"),
+                ma_contact = contactabilidad("contactabilidad"),
                 ma_k1 = key("m.n1"),
                 ma_k2 = key("m.n2"),
                 ma_k3 = key("m.n3"),
