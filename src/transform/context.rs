@@ -187,6 +187,7 @@ impl Ctx {
         let Touched {
             since,
             first_snapshot: Some(first),
+            ..
         } = self.touched?
         else {
             return None;
@@ -306,6 +307,86 @@ impl Ctx {
                 and_all(parts)
             }
         }
+    }
+
+    /// Of the days of [`Self::in_gestion_days`], the (client `cod_luna`, Lima day `day`) groups
+    /// whose aux_gestiones rows are rebuilt, when the load's changes are known; `None`: every
+    /// gestión of those days. A gestión's row reads its own raw row, the client's other
+    /// gestiones of that day (intento) and the campaigns holding the client on that day
+    /// (archivo_principal), so a group is rebuilt when:
+    /// - one of its gestiones changed, or one that changed was in it before (see
+    ///   [`Self::changed_gestion_groups`]);
+    /// - a campaign whose days or accounts changed (`reshaped`) holds its client, now or as
+    ///   its archivo_principal before, from the first day that change moved.
+    ///
+    /// A homologation or ejecutivos change reclassifies every gestión of the days: they are
+    /// rebuilt whole. A day that arrives is mostly new gestiones; the late ones of the days
+    /// before it touch a few groups, where rebuilding those days whole recomputed a week of
+    /// gestiones.
+    pub fn gestion_groups_rebuilt(&self, cod_luna: &str, day: &str) -> Option<String> {
+        let mut groups = self.changed_gestion_groups("aux_gestiones", cod_luna, day)?;
+        // One arm per first day: the open campaigns all gain today's row, and a campaign whose
+        // accounts changed a few days ago would otherwise date back every open campaign's.
+        let mut by_first: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+        for (campaign, first) in &self.reshaped {
+            by_first.entry(*first).or_default().push(campaign.clone());
+        }
+        for (first, campaigns) in by_first {
+            let first = self.date(first);
+            groups.push_str(&format!(
+                " OR ({day} >= {first} AND ({cod_luna} IN ( \
+                    SELECT cod_luna FROM aux_cuenta_campana WHERE {held}) \
+                 OR ({cod_luna}, {day}) IN ( \
+                    SELECT cod_luna, fecha_gestion FROM aux_gestiones \
+                    WHERE {principal} AND fecha_gestion >= {first})))",
+                held = in_list("archivo", &campaigns),
+                principal = in_list("archivo_principal", &campaigns),
+            ));
+        }
+        Some(format!("({groups})"))
+    }
+
+    /// Of the rows of [`Self::in_days`], the fan-out rows (aux_gestion_cuenta) that are rebuilt,
+    /// when the load's changes are known; `None`: all of them. A fan-out row reads its gestión's
+    /// row and its campaign's days and accounts, so it is rebuilt when its gestión's group is
+    /// one of [`Self::changed_gestion_groups`], or its campaign's days or accounts changed from
+    /// the first day that change moved.
+    pub fn fan_out_rebuilt(&self, archivo: &str, cod_luna: &str, day: &str) -> Option<String> {
+        let mut rows = self.changed_gestion_groups("aux_gestion_cuenta", cod_luna, day)?;
+        if let Some(reshaped) = self.on_or_after_first(archivo, day, &self.reshaped, None) {
+            rows.push_str(&format!(" OR {reshaped}"));
+        }
+        Some(format!("({rows})"))
+    }
+
+    /// The (client `cod_luna`, Lima day `day`) groups of the gestiones the load changed, when
+    /// its changes are known and no homologation or ejecutivos row among them reclassified
+    /// every gestión: where those gestiones are now, and where `table`'s rows placed them
+    /// before (a gestión that moved to another client or day leaves its old group). A gestión
+    /// without a client (no document) is in the group of '' on its day: a NULL would match no
+    /// group and the gestión would never be rebuilt.
+    fn changed_gestion_groups(&self, table: &str, cod_luna: &str, day: &str) -> Option<String> {
+        let touched = self.touched.filter(|t| !t.reclassified)?;
+        let changed = [
+            ("VOICEBOT", "raw_voicebot_gestiones"),
+            ("CALL", "raw_mibotair_gestiones"),
+        ]
+        .map(|(canal, raw)| {
+            format!(
+                "SELECT '{canal}' AS canal, uid, document, {lima_day} AS fecha FROM {raw} \
+                 WHERE {changed} AND {in_days}",
+                lima_day = self.d.lima_date("date"),
+                changed = self.d.timestamp_at_least("updated_at", touched.since),
+                in_days = self.in_gestion_days_ts("date"),
+            )
+        })
+        .join(" UNION ALL ");
+        Some(format!(
+            "(COALESCE({cod_luna}, ''), {day}) IN ( \
+                SELECT COALESCE(document, ''), fecha FROM ({changed}) now_in \
+                UNION ALL SELECT COALESCE(w.cod_luna, ''), w.fecha_gestion FROM {table} w \
+                WHERE (w.canal, w.gestion_uid) IN (SELECT canal, uid FROM ({changed}) was_in))"
+        ))
     }
 
     /// `ts` (a TIMESTAMPTZ) falls on a Lima day whose day-keyed rows are rebuilt.

@@ -29,13 +29,22 @@ pub fn gestiones(ctx: &Ctx) -> Step {
     let d = ctx.d;
     let camp = camp_cte(ctx);
     let f = ctx.bool(false);
+    // The scope's rows and the rows built for it are the same (client, day) groups.
+    let in_groups = |cod_luna: &str, day: &str| {
+        ctx.gestion_groups_rebuilt(cod_luna, day)
+            .map_or_else(String::new, |groups| format!(" AND {groups}"))
+    };
     // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
     // letters alone, hence the 'Sí' spelling too.
     let human_pdp = "(pdp IS NOT NULL AND UPPER(TRIM(pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
     Step::compared(
         "aux_gestiones",
         Diff {
-            scope: ctx.in_gestion_days("fecha_gestion"),
+            scope: format!(
+                "{}{}",
+                ctx.in_gestion_days("fecha_gestion"),
+                in_groups("cod_luna", "fecha_gestion")
+            ),
             reach: None,
             columns: "canal, gestion_uid, timestamp_gestion, fecha_gestion, hora, cod_luna, \
                 campaign_name, correo_agente, nombre_agente, documento_agente, nivel_1, \
@@ -149,14 +158,22 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
                 vb_k1 = key("v.management"),
                 vb_k2 = key("v.sub_management"),
                 vb_k3 = key("v.compromiso"),
-                vb_days = ctx.in_gestion_days_ts("v.date"),
+                vb_days = format!(
+                    "{}{}",
+                    ctx.in_gestion_days_ts("v.date"),
+                    in_groups("v.document", &d.lima_date("v.date"))
+                ),
                 ma_fecha = d.lima_date("m.date"),
                 ma_hora = d.lima_hour("m.date"),
                 ma_contact = contactabilidad("contactabilidad"),
                 ma_k1 = key("m.n1"),
                 ma_k2 = key("m.n2"),
                 ma_k3 = key("m.n3"),
-                ma_days = ctx.in_gestion_days_ts("m.date"),
+                ma_days = format!(
+                    "{}{}",
+                    ctx.in_gestion_days_ts("m.date"),
+                    in_groups("m.document", &d.lima_date("m.date"))
+                ),
                 ts_order = d.timestamp_order("g.ts"),
             ),
         },
@@ -167,13 +184,19 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
 /// window contains the gestión's day.
 pub fn gestion_cuenta(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
+    // The scope's rows and the rows built for it are the same.
+    let rebuilt = |archivo: &str, cod_luna: &str, day: &str| {
+        ctx.fan_out_rebuilt(archivo, cod_luna, day)
+            .map_or_else(String::new, |rows| format!(" AND {rows}"))
+    };
     Step::compared(
         "aux_gestion_cuenta",
         Diff {
             scope: format!(
-                "{} AND {}",
+                "{} AND {}{}",
                 ctx.in_campaigns("archivo"),
-                ctx.in_days("archivo", "fecha_gestion")
+                ctx.in_days("archivo", "fecha_gestion"),
+                rebuilt("archivo", "cod_luna", "fecha_gestion")
             ),
             reach: None,
             columns: "archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, \
@@ -187,9 +210,10 @@ FROM camp c
 JOIN aux_cuenta_campana a ON a.archivo = c.archivo
 JOIN aux_gestiones g ON g.cod_luna = a.cod_luna
     AND g.fecha_gestion BETWEEN c.fecha_apertura AND c.fin
-WHERE {in_campaigns} AND {in_days}",
+WHERE {in_campaigns} AND {in_days}{rebuilt}",
                 in_campaigns = ctx.in_campaigns("c.archivo"),
                 in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
+                rebuilt = rebuilt("c.archivo", "g.cod_luna", "g.fecha_gestion"),
             ),
         },
     )

@@ -20,7 +20,9 @@
 //! days a change of the campaign's shape moved). Day-keyed rows that hold every archivo at once
 //! (aux_gestiones, operation_data, productivity_data) are rebuilt for whole Lima days: from the
 //! first day of any campaign to `to` when `from` is given, otherwise the days spanned by the
-//! scope's campaign windows (every day when the scope names no campaigns). Derived values that
+//! scope's campaign windows (every day when the scope names no campaigns). When a load calls
+//! for the scope, aux_gestiones is rebuilt on those days only for the (client, day) groups its
+//! changes reach (`Ctx::gestion_groups_rebuilt`). Derived values that
 //! look across campaigns (archivo_principal, payment credit) read the aux rows of every campaign
 //! as last built. The daily state (aux_cuenta_estado_diario), the largest table, reads no
 //! gestión: when a load calls for the scope, it is rebuilt only for the days and accounts the
@@ -76,6 +78,10 @@ pub struct Touched {
     pub since: DateTime<Utc>,
     /// The earliest snapshot day (fecha_proceso) of the trandeuda rows among them.
     pub first_snapshot: Option<NaiveDate>,
+    /// A homologation or ejecutivos row among them moved the classification of the open
+    /// campaigns' gestiones: their days are read again whole, not only the changed gestiones'
+    /// clients (see [`Ctx::gestion_groups_rebuilt`](context::Ctx::gestion_groups_rebuilt)).
+    pub reclassified: bool,
 }
 
 impl Scope {
@@ -522,16 +528,18 @@ pub async fn affected_scope(
     let mut campaigns = Vec::with_capacity(rows.len());
     let mut reassigned = Vec::new();
     let mut from = dated.map_or(today, |dated| dated.min(today));
+    let mut any_reclassified = false;
     for row in &rows {
         let archivo = row.try_get::<String>("", "archivo")?;
         if row.try_get::<i32>("", "reassigned")? == 1 {
             reassigned.push(archivo.clone());
         }
         campaigns.push(archivo);
-        if row.try_get::<i32>("", "reclassified")? == 1
-            && let Some(apertura) = date_column(Some(row), "apertura")?
-        {
-            from = from.min(apertura);
+        if row.try_get::<i32>("", "reclassified")? == 1 {
+            any_reclassified = true;
+            if let Some(apertura) = date_column(Some(row), "apertura")? {
+                from = from.min(apertura);
+            }
         }
     }
     Ok(Scope {
@@ -542,6 +550,7 @@ pub async fn affected_scope(
         touched: Some(Touched {
             since,
             first_snapshot,
+            reclassified: any_reclassified,
         }),
     })
 }

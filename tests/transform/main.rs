@@ -27,6 +27,11 @@ on_both_engines!(
     a_dashboard_day_rebuilt_alone_counts_on_from_the_day_before,
     a_refresh_fills_empty_document_accounts,
     a_late_gestion_leaves_the_daily_state_of_its_day_as_built,
+    a_late_gestion_rebuilds_only_its_clients_day,
+    a_gestion_moved_to_another_client_leaves_its_old_day,
+    a_gestion_that_loses_its_client_is_rebuilt,
+    a_reassigned_account_moves_its_clients_archivo_principal,
+    a_homologation_change_reclassifies_the_open_campaigns_gestiones,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
     days_without_daily_state_rows_are_built,
     changed_assigned_debt_rebuilds_the_whole_window,
@@ -154,12 +159,12 @@ async fn affected_scope_follows_the_load(engine: Engine) {
     // only: calendario reaches the days through aux_campana_dia, whose comparison widens the
     // build).
     let scope = affected_scope(db, loaded_at, 7, today()).await.unwrap();
-    // Their asignaciones are new: every campaign's accounts are built.
+    // Their asignaciones are new: every campaign's accounts are built. So are the
+    // homologation tables: the open campaign's gestiones are classified again, every one.
     let first_snapshot = Some(date("2025-06-05"));
-    assert_eq!(
-        scope,
-        load_scope(&both, date("2025-06-04"), &both, loaded_at, first_snapshot)
-    );
+    let mut everything = load_scope(&both, date("2025-06-04"), &both, loaded_at, first_snapshot);
+    everything.touched.as_mut().unwrap().reclassified = true;
+    assert_eq!(scope, everything);
 
     // Nothing touched since: the open campaign only, and only today's rows move on.
     let later = loaded_at + chrono::Duration::hours(1);
@@ -210,6 +215,7 @@ fn load_scope(
         touched: Some(Touched {
             since,
             first_snapshot,
+            reclassified: false,
         }),
     }
 }
@@ -350,6 +356,124 @@ async fn a_late_gestion_leaves_the_daily_state_of_its_day_as_built(engine: Engin
     // Nothing: today's rows are built and read nothing that changed. From the gestión's day it
     // would be A's 6 accounts and B's 4 on 06-09, and B's 4 today.
     assert_eq!(estado, 0);
+}
+
+/// After a load, aux_gestiones is rebuilt for the (client, day) groups of the gestiones it
+/// changed: the intento and archivo_principal of a gestión read no other client or day.
+async fn a_late_gestion_rebuilds_only_its_clients_day(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_mibotair_gestiones SET n1 = 'Contacto_Efectivo', n2 = 'Cliente Habla', \
+             updated_at = '{TOUCHED_AT}' WHERE uid = 'm2'"
+        ),
+    )
+    .await;
+    let (built, after) = build_as_a_full_build_would(db, &scope).await;
+    assert_ne!(after, before);
+    // m2 alone on client 1002's 06-09; the days 06-09 and today hold 9 gestiones. Its one
+    // fan-out row, on C21 in A.
+    assert_eq!(built["aux_gestiones"], 1);
+    assert_eq!(built["aux_gestion_cuenta"], 1);
+}
+
+/// A gestión whose client changed leaves its old group: that group is rebuilt too, and the
+/// gestión counts in its new client's day.
+async fn a_gestion_moved_to_another_client_leaves_its_old_day(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    // m3 (client 1001, 06-09 16:20) turns out to be client 1002's, after m2 (15:10).
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_mibotair_gestiones SET document = '1002', updated_at = '{TOUCHED_AT}' \
+             WHERE uid = 'm3'"
+        ),
+    )
+    .await;
+    let (built, after) = build_as_a_full_build_would(db, &scope).await;
+    assert_ne!(after, before);
+    // m2 and m3 on 1002's 06-09; 1001 has no other gestión that day.
+    assert_eq!(built["aux_gestiones"], 2);
+    let m3 = "SELECT COUNT(*) AS n FROM aux_gestiones \
+        WHERE gestion_uid = 'm3' AND cod_luna = '1002' AND intento = 2";
+    assert_eq!(count(db, m3).await, 1);
+}
+
+/// A gestión whose document is gone still has its row, rebuilt with the gestiones of no client
+/// of its day.
+async fn a_gestion_that_loses_its_client_is_rebuilt(engine: Engine) {
+    let (test_db, _) = built(engine).await;
+    let db = &test_db.connection;
+    // v9 (06-09, document 'ABC', which matches no client) loses its document.
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_voicebot_gestiones SET document = NULL, updated_at = '{TOUCHED_AT}' \
+             WHERE uid = 'v9'"
+        ),
+    )
+    .await;
+    let (built, _) = build_as_a_full_build_would(db, &scope).await;
+    assert_eq!(built["aux_gestiones"], 1);
+    let v9 =
+        "SELECT COUNT(*) AS n FROM aux_gestiones WHERE gestion_uid = 'v9' AND cod_luna IS NULL";
+    assert_eq!(count(db, v9).await, 1);
+}
+
+/// An account that moves to another client changes which campaigns hold both clients: the
+/// gestiones of the client that left and of the one that came are rebuilt from the first day
+/// the campaign's accounts changed, although none of their rows did.
+async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    // B's C71 now belongs to client 9999 (v7 today, unassigned so far) instead of 1007 (m5).
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_asignaciones SET cod_luna = '9999', updated_at = '{TOUCHED_AT}' \
+             WHERE cuenta = 'C71'"
+        ),
+    )
+    .await;
+    build_as_a_full_build_would(db, &scope).await;
+    let principal = |uid: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM aux_gestiones WHERE gestion_uid = '{uid}' \
+             AND archivo_principal = '{B}'"
+        )
+    };
+    assert_eq!(count(db, &principal("v7")).await, 1);
+    assert_eq!(count(db, &principal("m5")).await, 0);
+    assert_ne!(dump_all(db).await, before);
+}
+
+/// A homologation change reclassifies the gestiones of the open campaigns' days, every one of
+/// them, although no gestión changed (§7.6: the closed campaigns' keep their classification
+/// until a rebuild asks for it).
+async fn a_homologation_change_reclassifies_the_open_campaigns_gestiones(engine: Engine) {
+    let (test_db, _) = built(engine).await;
+    let db = &test_db.connection;
+    // "NO CONTESTA" (v7, v8 today; v9 on 06-09) becomes a contact without effect.
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_homologacion_voicebot \
+             SET contactabilidad_homologada = 'Contacto No Efectivo', \
+             updated_at = '{TOUCHED_AT}' WHERE bot_management = 'NO CONTESTA'"
+        ),
+    )
+    .await;
+    assert!(scope.touched.is_some_and(|t| t.reclassified));
+    let reports = build(db, &scope, today()).await.unwrap();
+    // Every gestión of B's days, 06-09 and today.
+    let gestiones = reports.iter().find(|r| r.step == "aux_gestiones").unwrap();
+    assert_eq!(gestiones.rows, 9);
+    let reclassified = "SELECT COUNT(*) AS n FROM aux_gestiones \
+        WHERE gestion_uid IN ('v7', 'v8', 'v9') AND contactabilidad = 'CONTACTO_NO_EFECTIVO'";
+    assert_eq!(count(db, reclassified).await, 3);
 }
 
 /// A changed row of a snapshot day that stays the snapshot day moves the debt of its account
