@@ -32,6 +32,18 @@ pub struct Probe {
     pub day: &'static str,
     /// Which days of the daily state a changed row moves.
     pub moves: Moves,
+    /// The columns that say which clients the campaign holds on which days, when the table
+    /// says it: a change among them moves the gestiones' archivo_principal and the fan-out,
+    /// which read nothing else of it (see `Ctx::regrouped`).
+    pub holds: Option<&'static str>,
+}
+
+/// What a probe found changed: per campaign, the days its changed rows affect, and the days a
+/// change of the clients it holds affects (a subset).
+#[derive(Default)]
+pub struct Changed {
+    pub days: Vec<(String, NaiveDate)>,
+    pub regrouped: Vec<(String, NaiveDate)>,
 }
 
 /// The days of the daily state (aux_cuenta_estado_diario) a changed row moves from its day on.
@@ -52,6 +64,7 @@ pub const CAMPANA_DIA: Probe = Probe {
     read_later: EVERY_ROW,
     day: "x.fecha",
     moves: Moves::EveryLaterDay,
+    holds: Some("archivo, fecha"),
 };
 
 pub const CUENTA_CAMPANA: Probe = Probe {
@@ -63,6 +76,8 @@ pub const CUENTA_CAMPANA: Probe = Probe {
     // Every day of the campaign's window reads the account's attributes.
     day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
     moves: Moves::EveryLaterDay,
+    // Re-listed accounts change their fecha_asignacion, not their client.
+    holds: Some("archivo, cuenta, cod_luna"),
 };
 
 pub const PAGOS: Probe = Probe {
@@ -78,6 +93,7 @@ pub const PAGOS: Probe = Probe {
     // A payment counts from its own day on.
     day: "x.fecha_pago",
     moves: Moves::UntilTheNextSnapshot,
+    holds: None,
 };
 
 const PREVIOUS: &str = "pulso_previous_rows";
@@ -114,15 +130,31 @@ pub async fn changed_days(
     txn: &DatabaseTransaction,
     probe: &Probe,
     ctx: &Ctx,
+) -> Result<Changed, DbErr> {
+    let days = changed_in(txn, probe, ctx, probe.columns).await?;
+    let regrouped = match probe.holds {
+        Some(holds) => changed_in(txn, probe, ctx, holds).await?,
+        None => Vec::new(),
+    };
+    txn.execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
+        .await?;
+    Ok(Changed { days, regrouped })
+}
+
+/// The campaigns and days that the rows added or removed in `columns` affect.
+async fn changed_in(
+    txn: &DatabaseTransaction,
+    probe: &Probe,
+    ctx: &Ctx,
+    columns: &str,
 ) -> Result<Vec<(String, NaiveDate)>, DbErr> {
     let sql = format!(
         "WITH now_rows AS (SELECT {columns} FROM {table} WHERE {scope}),
-        added AS (SELECT * FROM now_rows EXCEPT SELECT * FROM {PREVIOUS}),
-        removed AS (SELECT * FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
+        added AS (SELECT * FROM now_rows EXCEPT SELECT {columns} FROM {PREVIOUS}),
+        removed AS (SELECT {columns} FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
         changed AS (SELECT * FROM added UNION ALL SELECT * FROM removed),
         days AS (SELECT x.archivo, {day} AS day FROM changed x)
         SELECT DISTINCT archivo, {day_text} AS day FROM days",
-        columns = probe.columns,
         table = probe.table,
         scope = compared_rows(probe, ctx),
         day = probe.day,
@@ -137,7 +169,5 @@ pub async fn changed_days(
             changed.push((row.try_get("", "archivo")?, day));
         }
     }
-    txn.execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
-        .await?;
     Ok(changed)
 }

@@ -28,6 +28,10 @@ pub struct Ctx {
     /// The first day a change of a campaign's shape or accounts (aux_campana_dia,
     /// aux_cuenta_campana) moved, per campaign: it moves every later day of the daily state too.
     pub reshaped: BTreeMap<String, NaiveDate>,
+    /// Of those, the first day a change of which clients the campaign holds on which days (its
+    /// days, its accounts' clients) moved: the only change of the campaign that the gestiones'
+    /// archivo_principal and the fan-out read. Re-listed accounts change only their attributes.
+    pub regrouped: BTreeMap<String, NaiveDate>,
     /// The dates of the valid payments whose rows changed, per campaign: each moves the daily
     /// state only until the next snapshot (§7.3).
     pub paid: BTreeMap<String, BTreeSet<NaiveDate>>,
@@ -316,7 +320,7 @@ impl Ctx {
     /// (archivo_principal), so a group is rebuilt when:
     /// - one of its gestiones changed, or one that changed was in it before (see
     ///   [`Self::changed_gestion_groups`]);
-    /// - a campaign whose days or accounts changed (`reshaped`) holds its client, now or as
+    /// - a campaign whose days or clients changed (`regrouped`) holds its client, now or as
     ///   its archivo_principal before, from the first day that change moved.
     ///
     /// A homologation or ejecutivos change reclassifies every gestión of the days: they are
@@ -326,21 +330,28 @@ impl Ctx {
     pub fn gestion_groups_rebuilt(&self, cod_luna: &str, day: &str) -> Option<String> {
         let mut groups = self.changed_gestion_groups("aux_gestiones", cod_luna, day)?;
         // One arm per first day: the open campaigns all gain today's row, and a campaign whose
-        // accounts changed a few days ago would otherwise date back every open campaign's.
+        // clients changed a few days ago would otherwise date back every open campaign's.
         let mut by_first: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
-        for (campaign, first) in &self.reshaped {
+        for (campaign, first) in &self.regrouped {
             by_first.entry(*first).or_default().push(campaign.clone());
         }
         for (first, campaigns) in by_first {
-            let first = self.date(first);
             groups.push_str(&format!(
-                " OR ({day} >= {first} AND ({cod_luna} IN ( \
-                    SELECT cod_luna FROM aux_cuenta_campana WHERE {held}) \
-                 OR ({cod_luna}, {day}) IN ( \
-                    SELECT cod_luna, fecha_gestion FROM aux_gestiones \
-                    WHERE {principal} AND fecha_gestion >= {first})))",
+                " OR ({day} >= {first} AND {cod_luna} IN ( \
+                    SELECT cod_luna FROM aux_cuenta_campana WHERE {held}))",
+                first = self.date(first),
                 held = in_list("archivo", &campaigns),
-                principal = in_list("archivo_principal", &campaigns),
+            ));
+        }
+        // The groups whose archivo_principal was such a campaign, read in one pass.
+        let was_principal =
+            self.on_or_after_first("archivo_principal", "fecha_gestion", &self.regrouped, None);
+        if let Some(was_principal) = was_principal {
+            groups.push_str(&format!(
+                " OR ({cod_luna}, {day}) IN ( \
+                    SELECT cod_luna, fecha_gestion FROM aux_gestiones \
+                    WHERE {in_days} AND {was_principal})",
+                in_days = self.in_gestion_days("fecha_gestion"),
             ));
         }
         Some(format!("({groups})"))
@@ -348,13 +359,13 @@ impl Ctx {
 
     /// Of the rows of [`Self::in_days`], the fan-out rows (aux_gestion_cuenta) that are rebuilt,
     /// when the load's changes are known; `None`: all of them. A fan-out row reads its gestión's
-    /// row and its campaign's days and accounts, so it is rebuilt when its gestión's group is
-    /// one of [`Self::changed_gestion_groups`], or its campaign's days or accounts changed from
-    /// the first day that change moved.
+    /// row and its campaign's days and accounts' clients, so it is rebuilt when its gestión's
+    /// group is one of [`Self::changed_gestion_groups`], or its campaign's days or clients
+    /// changed from the first day that change moved.
     pub fn fan_out_rebuilt(&self, archivo: &str, cod_luna: &str, day: &str) -> Option<String> {
         let mut rows = self.changed_gestion_groups("aux_gestion_cuenta", cod_luna, day)?;
-        if let Some(reshaped) = self.on_or_after_first(archivo, day, &self.reshaped, None) {
-            rows.push_str(&format!(" OR {reshaped}"));
+        if let Some(regrouped) = self.on_or_after_first(archivo, day, &self.regrouped, None) {
+            rows.push_str(&format!(" OR {regrouped}"));
         }
         Some(format!("({rows})"))
     }
@@ -381,11 +392,15 @@ impl Ctx {
             )
         })
         .join(" UNION ALL ");
+        // Old groups outside the days are not rebuilt anyway; bounded by them, the old rows are
+        // reached through the day index instead of a scan of the whole table.
         Some(format!(
             "(COALESCE({cod_luna}, ''), {day}) IN ( \
                 SELECT COALESCE(document, ''), fecha FROM ({changed}) now_in \
                 UNION ALL SELECT COALESCE(w.cod_luna, ''), w.fecha_gestion FROM {table} w \
-                WHERE (w.canal, w.gestion_uid) IN (SELECT canal, uid FROM ({changed}) was_in))"
+                WHERE {was_in_days} \
+                AND (w.canal, w.gestion_uid) IN (SELECT canal, uid FROM ({changed}) was_in))",
+            was_in_days = self.in_gestion_days("w.fecha_gestion"),
         ))
     }
 

@@ -34,6 +34,16 @@ pub fn gestiones(ctx: &Ctx) -> Step {
         ctx.gestion_groups_rebuilt(cod_luna, day)
             .map_or_else(String::new, |groups| format!(" AND {groups}"))
     };
+    let vb_days = format!(
+        "{}{}",
+        ctx.in_gestion_days_ts("v.date"),
+        in_groups("v.document", &d.lima_date("v.date"))
+    );
+    let ma_days = format!(
+        "{}{}",
+        ctx.in_gestion_days_ts("m.date"),
+        in_groups("m.document", &d.lima_date("m.date"))
+    );
     // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
     // letters alone, hence the 'Sí' spelling too.
     let human_pdp = "(pdp IS NOT NULL AND UPPER(TRIM(pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
@@ -158,22 +168,12 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
                 vb_k1 = key("v.management"),
                 vb_k2 = key("v.sub_management"),
                 vb_k3 = key("v.compromiso"),
-                vb_days = format!(
-                    "{}{}",
-                    ctx.in_gestion_days_ts("v.date"),
-                    in_groups("v.document", &d.lima_date("v.date"))
-                ),
                 ma_fecha = d.lima_date("m.date"),
                 ma_hora = d.lima_hour("m.date"),
                 ma_contact = contactabilidad("contactabilidad"),
                 ma_k1 = key("m.n1"),
                 ma_k2 = key("m.n2"),
                 ma_k3 = key("m.n3"),
-                ma_days = format!(
-                    "{}{}",
-                    ctx.in_gestion_days_ts("m.date"),
-                    in_groups("m.document", &d.lima_date("m.date"))
-                ),
                 ts_order = d.timestamp_order("g.ts"),
             ),
         },

@@ -21,12 +21,12 @@
 //! (aux_gestiones, operation_data, productivity_data) are rebuilt for whole Lima days: from the
 //! first day of any campaign to `to` when `from` is given, otherwise the days spanned by the
 //! scope's campaign windows (every day when the scope names no campaigns). When a load calls
-//! for the scope, aux_gestiones is rebuilt on those days only for the (client, day) groups its
-//! changes reach (`Ctx::gestion_groups_rebuilt`). Derived values that
-//! look across campaigns (archivo_principal, payment credit) read the aux rows of every campaign
-//! as last built. The daily state (aux_cuenta_estado_diario), the largest table, reads no
-//! gestión: when a load calls for the scope, it is rebuilt only for the days and accounts the
-//! load's changes reach (`Ctx::debt_day_rebuilt`).
+//! for the scope, aux_gestiones and its fan-out are rebuilt on those days only for the (client,
+//! day) groups its changes reach (`Ctx::gestion_groups_rebuilt`, `Ctx::fan_out_rebuilt`).
+//! Derived values that look across campaigns (archivo_principal, payment credit) read the aux
+//! rows of every campaign as last built. The daily state (aux_cuenta_estado_diario), the largest
+//! table, reads no gestión: when a load calls for the scope, it is rebuilt only for the days and
+//! accounts the load's changes reach (`Ctx::debt_day_rebuilt`).
 
 mod accounts;
 mod calendar;
@@ -165,6 +165,7 @@ pub async fn build(
         to: scope.to,
         touched: scope.touched,
         reshaped: BTreeMap::new(),
+        regrouped: BTreeMap::new(),
         paid: BTreeMap::new(),
         days: None,
     };
@@ -227,19 +228,24 @@ pub async fn build(
 
 /// Lowers a campaign's `from` to the earliest day a step's probe found its rows changed, when
 /// earlier, and the day-keyed rows' days with it; records what the change `moves` in the daily
-/// state (see [`Ctx::debt_day_rebuilt`]).
+/// state (see [`Ctx::debt_day_rebuilt`]) and, when it changed which clients a campaign holds,
+/// in the gestiones and their fan-out (see [`Ctx::gestion_groups_rebuilt`]).
 async fn widen(
     db: &DatabaseConnection,
     ctx: &mut Ctx,
     step: &str,
     moves: changes::Moves,
-    changed: Vec<(String, NaiveDate)>,
+    changed: changes::Changed,
 ) -> Result<(), DbErr> {
     if ctx.from.is_none() {
         return Ok(());
     }
     let before = ctx.earlier();
-    for (campaign, day) in changed {
+    for (campaign, day) in changed.regrouped {
+        let first = ctx.regrouped.entry(campaign).or_insert(day);
+        *first = (*first).min(day);
+    }
+    for (campaign, day) in changed.days {
         match moves {
             // Also a day on or after `from`: with the load's changes known, the daily state
             // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
@@ -303,7 +309,7 @@ async fn run(
     db: &DatabaseConnection,
     step: Step,
     probe: Option<(&changes::Probe, &Ctx)>,
-) -> Result<(StepReport, Vec<(String, NaiveDate)>), DbErr> {
+) -> Result<(StepReport, changes::Changed), DbErr> {
     let started = Instant::now();
     let txn = db.begin().await?;
     for setting in Dialect::of(db.get_database_backend()).build_settings(step.name) {
@@ -319,7 +325,7 @@ async fn run(
         Some((probe, ctx)) => changes::changed_days(&txn, probe, ctx)
             .await
             .map_err(|e| context_error(step.name, "compare", e))?,
-        None => Vec::new(),
+        None => changes::Changed::default(),
     };
     txn.commit().await?;
     database::refresh_statistics(db, step.name, written.deleted + written.inserted)
@@ -435,6 +441,7 @@ pub async fn affected_scope(
         to: None,
         touched: None,
         reshaped: BTreeMap::new(),
+        regrouped: BTreeMap::new(),
         paid: BTreeMap::new(),
         days: None,
     };
@@ -571,6 +578,7 @@ mod tests {
             to: None,
             touched: None,
             reshaped: BTreeMap::new(),
+            regrouped: BTreeMap::new(),
             paid: BTreeMap::new(),
             days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
         };

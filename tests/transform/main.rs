@@ -31,6 +31,7 @@ on_both_engines!(
     a_gestion_moved_to_another_client_leaves_its_old_day,
     a_gestion_that_loses_its_client_is_rebuilt,
     a_reassigned_account_moves_its_clients_archivo_principal,
+    a_new_due_date_leaves_the_campaigns_gestiones_as_built,
     a_homologation_change_reclassifies_the_open_campaigns_gestiones,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
     days_without_daily_state_rows_are_built,
@@ -448,6 +449,25 @@ async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine
     assert_eq!(count(db, &principal("v7")).await, 1);
     assert_eq!(count(db, &principal("m5")).await, 0);
     assert_ne!(dump_all(db).await, before);
+}
+
+/// An account whose attributes change but not its client (a re-listed assignment with a new due
+/// date) moves the campaign's daily state and marts, but no gestión and no fan-out row.
+async fn a_new_due_date_leaves_the_campaigns_gestiones_as_built(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_asignaciones SET min_vto = '2025-06-03', updated_at = '{TOUCHED_AT}' \
+             WHERE cuenta = 'C71'"
+        ),
+    )
+    .await;
+    let (built, after) = build_as_a_full_build_would(db, &scope).await;
+    assert_ne!(after, before);
+    assert_eq!(built["aux_gestiones"], 0);
+    assert_eq!(built["aux_gestion_cuenta"], 0);
 }
 
 /// A homologation change reclassifies the gestiones of the open campaigns' days, every one of
