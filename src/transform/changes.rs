@@ -35,15 +35,24 @@ pub struct Probe {
     /// The columns that say which clients the campaign holds on which days, when the table
     /// says it: a change among them moves the gestiones' archivo_principal and the fan-out,
     /// which read nothing else of it (see `Ctx::regrouped`).
-    pub holds: Option<&'static str>,
+    pub holds: Option<Holds>,
+}
+
+/// Which clients a campaign holds on which days, in a probe's table.
+pub struct Holds {
+    pub columns: &'static str,
+    /// The client column among them, when a changed row names the client it moves (an
+    /// account); `None`: it moves every client of the campaign (a day).
+    pub client: Option<&'static str>,
 }
 
 /// What a probe found changed: per campaign, the days its changed rows affect, and the days a
-/// change of the clients it holds affects (a subset).
+/// change of the clients it holds affects (a subset), with the client it moved when the row
+/// names one.
 #[derive(Default)]
 pub struct Changed {
     pub days: Vec<(String, NaiveDate)>,
-    pub regrouped: Vec<(String, NaiveDate)>,
+    pub regrouped: Vec<(String, Option<String>, NaiveDate)>,
 }
 
 /// The days of the daily state (aux_cuenta_estado_diario) a changed row moves from its day on.
@@ -64,7 +73,10 @@ pub const CAMPANA_DIA: Probe = Probe {
     read_later: EVERY_ROW,
     day: "x.fecha",
     moves: Moves::EveryLaterDay,
-    holds: Some("archivo, fecha"),
+    holds: Some(Holds {
+        columns: "archivo, fecha",
+        client: None,
+    }),
 };
 
 pub const CUENTA_CAMPANA: Probe = Probe {
@@ -77,7 +89,10 @@ pub const CUENTA_CAMPANA: Probe = Probe {
     day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
     moves: Moves::EveryLaterDay,
     // Re-listed accounts change their fecha_asignacion, not their client.
-    holds: Some("archivo, cuenta, cod_luna"),
+    holds: Some(Holds {
+        columns: "archivo, cuenta, cod_luna",
+        client: Some("cod_luna"),
+    }),
 };
 
 pub const PAGOS: Probe = Probe {
@@ -131,9 +146,13 @@ pub async fn changed_days(
     probe: &Probe,
     ctx: &Ctx,
 ) -> Result<Changed, DbErr> {
-    let days = changed_in(txn, probe, ctx, probe.columns).await?;
-    let regrouped = match probe.holds {
-        Some(holds) => changed_in(txn, probe, ctx, holds).await?,
+    let days = changed_in(txn, probe, ctx, probe.columns, None)
+        .await?
+        .into_iter()
+        .map(|(campaign, _, day)| (campaign, day))
+        .collect();
+    let regrouped = match &probe.holds {
+        Some(holds) => changed_in(txn, probe, ctx, holds.columns, holds.client).await?,
         None => Vec::new(),
     };
     txn.execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
@@ -141,20 +160,23 @@ pub async fn changed_days(
     Ok(Changed { days, regrouped })
 }
 
-/// The campaigns and days that the rows added or removed in `columns` affect.
+/// The campaigns, clients (`client` of the changed rows, when given) and days that the rows
+/// added or removed in `columns` affect.
 async fn changed_in(
     txn: &DatabaseTransaction,
     probe: &Probe,
     ctx: &Ctx,
     columns: &str,
-) -> Result<Vec<(String, NaiveDate)>, DbErr> {
+    client: Option<&str>,
+) -> Result<Vec<(String, Option<String>, NaiveDate)>, DbErr> {
+    let client = client.map_or_else(|| "NULL".to_string(), |c| format!("x.{c}"));
     let sql = format!(
         "WITH now_rows AS (SELECT {columns} FROM {table} WHERE {scope}),
         added AS (SELECT * FROM now_rows EXCEPT SELECT {columns} FROM {PREVIOUS}),
         removed AS (SELECT {columns} FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
         changed AS (SELECT * FROM added UNION ALL SELECT * FROM removed),
-        days AS (SELECT x.archivo, {day} AS day FROM changed x)
-        SELECT DISTINCT archivo, {day_text} AS day FROM days",
+        days AS (SELECT x.archivo, {client} AS client, {day} AS day FROM changed x)
+        SELECT DISTINCT archivo, client, {day_text} AS day FROM days",
         table = probe.table,
         scope = compared_rows(probe, ctx),
         day = probe.day,
@@ -166,7 +188,7 @@ async fn changed_in(
     let mut changed = Vec::with_capacity(rows.len());
     for row in &rows {
         if let Some(day) = date_column(Some(row), "day")? {
-            changed.push((row.try_get("", "archivo")?, day));
+            changed.push((row.try_get("", "archivo")?, row.try_get("", "client")?, day));
         }
     }
     Ok(changed)

@@ -30,8 +30,10 @@ pub struct Ctx {
     pub reshaped: BTreeMap<String, NaiveDate>,
     /// Of those, the first day a change of which clients the campaign holds on which days (its
     /// days, its accounts' clients) moved: the only change of the campaign that the gestiones'
-    /// archivo_principal and the fan-out read. Re-listed accounts change only their attributes.
-    pub regrouped: BTreeMap<String, NaiveDate>,
+    /// archivo_principal and the fan-out read (re-listed accounts change only their
+    /// attributes); with the clients that joined or left it when only accounts changed, `None`
+    /// when its days did (every client).
+    pub regrouped: BTreeMap<String, (NaiveDate, Option<Vec<String>>)>,
     /// The dates of the valid payments whose rows changed, per campaign: each moves the daily
     /// state only until the next snapshot (§7.3).
     pub paid: BTreeMap<String, BTreeSet<NaiveDate>>,
@@ -331,11 +333,21 @@ impl Ctx {
         let mut groups = self.changed_gestion_groups("aux_gestiones", cod_luna, day)?;
         // One arm per first day: the open campaigns all gain today's row, and a campaign whose
         // clients changed a few days ago would otherwise date back every open campaign's.
-        let mut by_first: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
-        for (campaign, first) in &self.regrouped {
-            by_first.entry(*first).or_default().push(campaign.clone());
+        let mut every_client: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+        let mut moved_clients: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+        for (campaign, (first, clients)) in &self.regrouped {
+            match clients {
+                None => every_client
+                    .entry(*first)
+                    .or_default()
+                    .push(campaign.clone()),
+                Some(clients) => moved_clients
+                    .entry(*first)
+                    .or_default()
+                    .extend_from_slice(clients),
+            }
         }
-        for (first, campaigns) in by_first {
+        for (first, campaigns) in every_client {
             groups.push_str(&format!(
                 " OR ({day} >= {first} AND {cod_luna} IN ( \
                     SELECT cod_luna FROM aux_cuenta_campana WHERE {held}))",
@@ -343,9 +355,21 @@ impl Ctx {
                 held = in_list("archivo", &campaigns),
             ));
         }
-        // The groups whose archivo_principal was such a campaign, read in one pass.
-        let was_principal =
-            self.on_or_after_first("archivo_principal", "fecha_gestion", &self.regrouped, None);
+        // A client that joined or left: its own groups (it was or becomes the campaign's).
+        for (first, clients) in moved_clients {
+            groups.push_str(&format!(
+                " OR ({day} >= {first} AND {held})",
+                first = self.date(first),
+                held = in_list(cod_luna, &clients),
+            ));
+        }
+        // The groups whose archivo_principal was a campaign whose days changed, in one pass.
+        let was_principal = self.on_or_after_first(
+            "archivo_principal",
+            "fecha_gestion",
+            &self.every_client_regrouped(),
+            None,
+        );
         if let Some(was_principal) = was_principal {
             groups.push_str(&format!(
                 " OR ({cod_luna}, {day}) IN ( \
@@ -364,10 +388,30 @@ impl Ctx {
     /// changed from the first day that change moved.
     pub fn fan_out_rebuilt(&self, archivo: &str, cod_luna: &str, day: &str) -> Option<String> {
         let mut rows = self.changed_gestion_groups("aux_gestion_cuenta", cod_luna, day)?;
-        if let Some(regrouped) = self.on_or_after_first(archivo, day, &self.regrouped, None) {
+        let every_client = self.every_client_regrouped();
+        if let Some(regrouped) = self.on_or_after_first(archivo, day, &every_client, None) {
             rows.push_str(&format!(" OR {regrouped}"));
         }
+        for (campaign, (first, clients)) in &self.regrouped {
+            if let Some(clients) = clients {
+                rows.push_str(&format!(
+                    " OR ({archivo} = {campaign} AND {day} >= {first} AND {held})",
+                    campaign = quote(campaign),
+                    first = self.date(*first),
+                    held = in_list(cod_luna, clients),
+                ));
+            }
+        }
         Some(format!("({rows})"))
+    }
+
+    /// The campaigns of `regrouped` whose days changed, with the first day moved.
+    fn every_client_regrouped(&self) -> BTreeMap<String, NaiveDate> {
+        self.regrouped
+            .iter()
+            .filter(|(_, (_, clients))| clients.is_none())
+            .map(|(campaign, (first, _))| (campaign.clone(), *first))
+            .collect()
     }
 
     /// The (client `cod_luna`, Lima day `day`) groups of the gestiones the load changed, when

@@ -226,6 +226,10 @@ pub async fn build(
     Ok(reports)
 }
 
+/// How many clients that joined or left one campaign a build names one by one (see
+/// [`Ctx::regrouped`]).
+const MOVED_CLIENTS: usize = 500;
+
 /// Lowers a campaign's `from` to the earliest day a step's probe found its rows changed, when
 /// earlier, and the day-keyed rows' days with it; records what the change `moves` in the daily
 /// state (see [`Ctx::debt_day_rebuilt`]) and, when it changed which clients a campaign holds,
@@ -241,9 +245,19 @@ async fn widen(
         return Ok(());
     }
     let before = ctx.earlier();
-    for (campaign, day) in changed.regrouped {
-        let first = ctx.regrouped.entry(campaign).or_insert(day);
+    for (campaign, client, day) in changed.regrouped {
+        let (first, clients) = ctx
+            .regrouped
+            .entry(campaign)
+            .or_insert((day, Some(Vec::new())));
         *first = (*first).min(day);
+        match client {
+            // Past a few hundred clients (a campaign assigned today), its whole list is read.
+            Some(client) if clients.as_ref().is_some_and(|c| c.len() < MOVED_CLIENTS) => {
+                clients.get_or_insert_default().push(client);
+            }
+            _ => *clients = None,
+        }
     }
     for (campaign, day) in changed.days {
         match moves {

@@ -32,6 +32,7 @@ on_both_engines!(
     a_gestion_that_loses_its_client_is_rebuilt,
     a_reassigned_account_moves_its_clients_archivo_principal,
     a_new_due_date_leaves_the_campaigns_gestiones_as_built,
+    a_shorter_window_moves_the_gestiones_of_its_last_days,
     a_homologation_change_reclassifies_the_open_campaigns_gestiones,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
     days_without_daily_state_rows_are_built,
@@ -425,8 +426,8 @@ async fn a_gestion_that_loses_its_client_is_rebuilt(engine: Engine) {
 }
 
 /// An account that moves to another client changes which campaigns hold both clients: the
-/// gestiones of the client that left and of the one that came are rebuilt from the first day
-/// the campaign's accounts changed, although none of their rows did.
+/// gestiones of the client that left and of the one that came, and only theirs, are rebuilt
+/// from the first day the campaign's accounts changed, although none of their rows did.
 async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine) {
     let (test_db, before) = built(engine).await;
     let db = &test_db.connection;
@@ -439,7 +440,10 @@ async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine
         ),
     )
     .await;
-    build_as_a_full_build_would(db, &scope).await;
+    let (built, _) = build_as_a_full_build_would(db, &scope).await;
+    // The two clients' gestiones from B's first day: m5 and v7; v7's fan-out row on C71.
+    assert_eq!(built["aux_gestiones"], 2);
+    assert_eq!(built["aux_gestion_cuenta"], 1);
     let principal = |uid: &str| {
         format!(
             "SELECT COUNT(*) AS n FROM aux_gestiones WHERE gestion_uid = '{uid}' \
@@ -449,6 +453,27 @@ async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine
     assert_eq!(count(db, &principal("v7")).await, 1);
     assert_eq!(count(db, &principal("m5")).await, 0);
     assert_ne!(dump_all(db).await, before);
+}
+
+/// A campaign whose window changes moves the gestiones of every client it held on the days
+/// that changed, none of whose rows did.
+async fn a_shorter_window_moves_the_gestiones_of_its_last_days(engine: Engine) {
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    // A now closed on 06-07: m2 (client 1002, A's only, on 06-09) falls outside every window.
+    let scope = scope_after(
+        db,
+        &format!(
+            "UPDATE raw_calendario SET fecha_cierre = '2025-06-07', updated_at = '{TOUCHED_AT}' \
+             WHERE archivo = '{A}' AND fecha_cierre = '2025-06-09'"
+        ),
+    )
+    .await;
+    let (_, after) = build_as_a_full_build_would(db, &scope).await;
+    assert_ne!(after, before);
+    let m2 = "SELECT COUNT(*) AS n FROM aux_gestiones \
+        WHERE gestion_uid = 'm2' AND archivo_principal = 'GENERAL'";
+    assert_eq!(count(db, m2).await, 1);
 }
 
 /// An account whose attributes change but not its client (a re-listed assignment with a new due
