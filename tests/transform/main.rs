@@ -363,18 +363,15 @@ async fn a_late_gestion_leaves_the_daily_state_of_its_day_as_built(engine: Engin
 /// After a load, aux_gestiones is rebuilt for the (client, day) groups of the gestiones it
 /// changed: the intento and archivo_principal of a gestión read no other client or day.
 async fn a_late_gestion_rebuilds_only_its_clients_day(engine: Engine) {
-    let (test_db, before) = built(engine).await;
-    let db = &test_db.connection;
-    let scope = scope_after(
-        db,
+    let (_db, built, moved) = built_after(
+        engine,
         &format!(
             "UPDATE raw_mibotair_gestiones SET n1 = 'Contacto_Efectivo', n2 = 'Cliente Habla', \
              updated_at = '{TOUCHED_AT}' WHERE uid = 'm2'"
         ),
     )
     .await;
-    let (built, after) = build_as_a_full_build_would(db, &scope).await;
-    assert_ne!(after, before);
+    assert!(moved);
     // m2 alone on client 1002's 06-09; the days 06-09 and today hold 9 gestiones. Its one
     // fan-out row, on C21 in A.
     assert_eq!(built["aux_gestiones"], 1);
@@ -384,19 +381,17 @@ async fn a_late_gestion_rebuilds_only_its_clients_day(engine: Engine) {
 /// A gestión whose client changed leaves its old group: that group is rebuilt too, and the
 /// gestión counts in its new client's day.
 async fn a_gestion_moved_to_another_client_leaves_its_old_day(engine: Engine) {
-    let (test_db, before) = built(engine).await;
-    let db = &test_db.connection;
     // m3 (client 1001, 06-09 16:20) turns out to be client 1002's, after m2 (15:10).
-    let scope = scope_after(
-        db,
+    let (test_db, built, moved) = built_after(
+        engine,
         &format!(
             "UPDATE raw_mibotair_gestiones SET document = '1002', updated_at = '{TOUCHED_AT}' \
              WHERE uid = 'm3'"
         ),
     )
     .await;
-    let (built, after) = build_as_a_full_build_would(db, &scope).await;
-    assert_ne!(after, before);
+    let db = &test_db.connection;
+    assert!(moved);
     // m2 and m3 on 1002's 06-09; 1001 has no other gestión that day.
     assert_eq!(built["aux_gestiones"], 2);
     let m3 = "SELECT COUNT(*) AS n FROM aux_gestiones \
@@ -407,18 +402,16 @@ async fn a_gestion_moved_to_another_client_leaves_its_old_day(engine: Engine) {
 /// A gestión whose document is gone still has its row, rebuilt with the gestiones of no client
 /// of its day.
 async fn a_gestion_that_loses_its_client_is_rebuilt(engine: Engine) {
-    let (test_db, _) = built(engine).await;
-    let db = &test_db.connection;
     // v9 (06-09, document 'ABC', which matches no client) loses its document.
-    let scope = scope_after(
-        db,
+    let (test_db, built, _) = built_after(
+        engine,
         &format!(
             "UPDATE raw_voicebot_gestiones SET document = NULL, updated_at = '{TOUCHED_AT}' \
              WHERE uid = 'v9'"
         ),
     )
     .await;
-    let (built, _) = build_as_a_full_build_would(db, &scope).await;
+    let db = &test_db.connection;
     assert_eq!(built["aux_gestiones"], 1);
     let v9 =
         "SELECT COUNT(*) AS n FROM aux_gestiones WHERE gestion_uid = 'v9' AND cod_luna IS NULL";
@@ -429,18 +422,16 @@ async fn a_gestion_that_loses_its_client_is_rebuilt(engine: Engine) {
 /// gestiones of the client that left and of the one that came, and only theirs, are rebuilt
 /// from the first day the campaign's accounts changed, although none of their rows did.
 async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine) {
-    let (test_db, before) = built(engine).await;
-    let db = &test_db.connection;
     // B's C71 now belongs to client 9999 (v7 today, unassigned so far) instead of 1007 (m5).
-    let scope = scope_after(
-        db,
+    let (test_db, built, moved) = built_after(
+        engine,
         &format!(
             "UPDATE raw_asignaciones SET cod_luna = '9999', updated_at = '{TOUCHED_AT}' \
              WHERE cuenta = 'C71'"
         ),
     )
     .await;
-    let (built, _) = build_as_a_full_build_would(db, &scope).await;
+    let db = &test_db.connection;
     // The two clients' gestiones from B's first day: m5 and v7; v7's fan-out row on C71.
     assert_eq!(built["aux_gestiones"], 2);
     assert_eq!(built["aux_gestion_cuenta"], 1);
@@ -452,25 +443,23 @@ async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine
     };
     assert_eq!(count(db, &principal("v7")).await, 1);
     assert_eq!(count(db, &principal("m5")).await, 0);
-    assert_ne!(dump_all(db).await, before);
+    assert!(moved);
 }
 
 /// A campaign whose window changes moves the gestiones of every client it held on the days
 /// that changed, none of whose rows did.
 async fn a_shorter_window_moves_the_gestiones_of_its_last_days(engine: Engine) {
-    let (test_db, before) = built(engine).await;
-    let db = &test_db.connection;
     // A now closed on 06-07: m2 (client 1002, A's only, on 06-09) falls outside every window.
-    let scope = scope_after(
-        db,
+    let (test_db, _, moved) = built_after(
+        engine,
         &format!(
             "UPDATE raw_calendario SET fecha_cierre = '2025-06-07', updated_at = '{TOUCHED_AT}' \
              WHERE archivo = '{A}' AND fecha_cierre = '2025-06-09'"
         ),
     )
     .await;
-    let (_, after) = build_as_a_full_build_would(db, &scope).await;
-    assert_ne!(after, before);
+    let db = &test_db.connection;
+    assert!(moved);
     let m2 = "SELECT COUNT(*) AS n FROM aux_gestiones \
         WHERE gestion_uid = 'm2' AND archivo_principal = 'GENERAL'";
     assert_eq!(count(db, m2).await, 1);
@@ -479,18 +468,15 @@ async fn a_shorter_window_moves_the_gestiones_of_its_last_days(engine: Engine) {
 /// An account whose attributes change but not its client (a re-listed assignment with a new due
 /// date) moves the campaign's daily state and marts, but no gestión and no fan-out row.
 async fn a_new_due_date_leaves_the_campaigns_gestiones_as_built(engine: Engine) {
-    let (test_db, before) = built(engine).await;
-    let db = &test_db.connection;
-    let scope = scope_after(
-        db,
+    let (_db, built, moved) = built_after(
+        engine,
         &format!(
             "UPDATE raw_asignaciones SET min_vto = '2025-06-03', updated_at = '{TOUCHED_AT}' \
              WHERE cuenta = 'C71'"
         ),
     )
     .await;
-    let (built, after) = build_as_a_full_build_would(db, &scope).await;
-    assert_ne!(after, before);
+    assert!(moved);
     assert_eq!(built["aux_gestiones"], 0);
     assert_eq!(built["aux_gestion_cuenta"], 0);
 }
@@ -645,6 +631,16 @@ async fn rebuild_after(engine: Engine, change: &str, from: NaiveDate) -> u64 {
     let scope = scope_after(db, change).await;
     assert_eq!(scope.from, Some(from));
     assert_scope_catches_up(db, &scope, &before).await
+}
+
+/// On the built fixture, makes the raw `change` (touched at [`TOUCHED_AT`]) and builds the scope
+/// the load calls for, checking that it leaves the rows a full build gives. Returns the
+/// database, the rows each step built and whether any row moved.
+async fn built_after(engine: Engine, change: &str) -> (TestDb, BTreeMap<&'static str, u64>, bool) {
+    let (test_db, before) = built(engine).await;
+    let scope = scope_after(&test_db.connection, change).await;
+    let (built, after) = build_as_a_full_build_would(&test_db.connection, &scope).await;
+    (test_db, built, after != before)
 }
 
 /// Makes the raw `change` (touched at [`TOUCHED_AT`]) and returns the scope the load calls for.
