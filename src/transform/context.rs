@@ -28,12 +28,13 @@ pub struct Ctx {
     /// The first day a change of a campaign's shape or accounts (aux_campana_dia,
     /// aux_cuenta_campana) moved, per campaign: it moves every later day of the daily state too.
     pub reshaped: BTreeMap<String, NaiveDate>,
-    /// Of those, the first day a change of which clients the campaign holds on which days (its
-    /// days, its accounts' clients) moved: the only change of the campaign that the gestiones'
-    /// archivo_principal and the fan-out read (re-listed accounts change only their
-    /// attributes); with the clients that joined or left it when only accounts changed, `None`
-    /// when its days did (every client).
-    pub regrouped: BTreeMap<String, (NaiveDate, Option<Vec<String>>)>,
+    /// Of those, the first day a change of which days the campaign holds moved, for every
+    /// client it holds (also when too many of its clients changed, see `rehomed`): with the
+    /// clients that joined or left it, the only change of the campaign that the gestiones'
+    /// archivo_principal and the fan-out read (re-listed accounts change only attributes).
+    pub regrouped: BTreeMap<String, NaiveDate>,
+    /// The clients that joined or left a campaign, from the first day that moved.
+    pub rehomed: BTreeMap<String, (NaiveDate, Vec<String>)>,
     /// The dates of the valid payments whose rows changed, per campaign: each moves the daily
     /// state only until the next snapshot (§7.3).
     pub paid: BTreeMap<String, BTreeSet<NaiveDate>>,
@@ -334,18 +335,18 @@ impl Ctx {
         // One arm per first day: the open campaigns all gain today's row, and a campaign whose
         // clients changed a few days ago would otherwise date back every open campaign's.
         let mut every_client: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
+        for (campaign, first) in &self.regrouped {
+            every_client
+                .entry(*first)
+                .or_default()
+                .push(campaign.clone());
+        }
         let mut moved_clients: BTreeMap<NaiveDate, Vec<String>> = BTreeMap::new();
-        for (campaign, (first, clients)) in &self.regrouped {
-            match clients {
-                None => every_client
-                    .entry(*first)
-                    .or_default()
-                    .push(campaign.clone()),
-                Some(clients) => moved_clients
-                    .entry(*first)
-                    .or_default()
-                    .extend_from_slice(clients),
-            }
+        for (first, clients) in self.rehomed.values() {
+            moved_clients
+                .entry(*first)
+                .or_default()
+                .extend_from_slice(clients);
         }
         for (first, campaigns) in every_client {
             groups.push_str(&format!(
@@ -363,19 +364,17 @@ impl Ctx {
                 held = in_list(cod_luna, &clients),
             ));
         }
-        // The groups whose archivo_principal was a campaign whose days changed, in one pass.
-        let was_principal = self.on_or_after_first(
-            "archivo_principal",
-            "fecha_gestion",
-            &self.every_client_regrouped(),
-            None,
-        );
-        if let Some(was_principal) = was_principal {
+        // The groups whose archivo_principal was a campaign whose days changed, in one pass
+        // from the earliest such day (through the day index: often only today).
+        let was_principal =
+            self.on_or_after_first("archivo_principal", "fecha_gestion", &self.regrouped, None);
+        if let (Some(was_principal), Some(first)) = (was_principal, self.regrouped.values().min()) {
             groups.push_str(&format!(
                 " OR ({cod_luna}, {day}) IN ( \
                     SELECT cod_luna, fecha_gestion FROM aux_gestiones \
-                    WHERE {in_days} AND {was_principal})",
+                    WHERE {in_days} AND fecha_gestion >= {first} AND {was_principal})",
                 in_days = self.in_gestion_days("fecha_gestion"),
+                first = self.date(*first),
             ));
         }
         Some(format!("({groups})"))
@@ -388,30 +387,18 @@ impl Ctx {
     /// changed from the first day that change moved.
     pub fn fan_out_rebuilt(&self, archivo: &str, cod_luna: &str, day: &str) -> Option<String> {
         let mut rows = self.changed_gestion_groups("aux_gestion_cuenta", cod_luna, day)?;
-        let every_client = self.every_client_regrouped();
-        if let Some(regrouped) = self.on_or_after_first(archivo, day, &every_client, None) {
+        if let Some(regrouped) = self.on_or_after_first(archivo, day, &self.regrouped, None) {
             rows.push_str(&format!(" OR {regrouped}"));
         }
-        for (campaign, (first, clients)) in &self.regrouped {
-            if let Some(clients) = clients {
-                rows.push_str(&format!(
-                    " OR ({archivo} = {campaign} AND {day} >= {first} AND {held})",
-                    campaign = quote(campaign),
-                    first = self.date(*first),
-                    held = in_list(cod_luna, clients),
-                ));
-            }
+        for (campaign, (first, clients)) in &self.rehomed {
+            rows.push_str(&format!(
+                " OR ({archivo} = {campaign} AND {day} >= {first} AND {held})",
+                campaign = quote(campaign),
+                first = self.date(*first),
+                held = in_list(cod_luna, clients),
+            ));
         }
         Some(format!("({rows})"))
-    }
-
-    /// The campaigns of `regrouped` whose days changed, with the first day moved.
-    fn every_client_regrouped(&self) -> BTreeMap<String, NaiveDate> {
-        self.regrouped
-            .iter()
-            .filter(|(_, (_, clients))| clients.is_none())
-            .map(|(campaign, (first, _))| (campaign.clone(), *first))
-            .collect()
     }
 
     /// The (client `cod_luna`, Lima day `day`) groups of the gestiones the load changed, when

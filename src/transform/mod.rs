@@ -166,6 +166,7 @@ pub async fn build(
         touched: scope.touched,
         reshaped: BTreeMap::new(),
         regrouped: BTreeMap::new(),
+        rehomed: BTreeMap::new(),
         paid: BTreeMap::new(),
         days: None,
     };
@@ -246,17 +247,27 @@ async fn widen(
     }
     let before = ctx.earlier();
     for (campaign, client, day) in changed.regrouped {
-        let (first, clients) = ctx
-            .regrouped
-            .entry(campaign)
-            .or_insert((day, Some(Vec::new())));
-        *first = (*first).min(day);
         match client {
-            // Past a few hundred clients (a campaign assigned today), its whole list is read.
-            Some(client) if clients.as_ref().is_some_and(|c| c.len() < MOVED_CLIENTS) => {
-                clients.get_or_insert_default().push(client);
+            None => {
+                let first = ctx.regrouped.entry(campaign).or_insert(day);
+                *first = (*first).min(day);
             }
-            _ => *clients = None,
+            Some(client) => {
+                let (first, clients) = ctx
+                    .rehomed
+                    .entry(campaign.clone())
+                    .or_insert_with(|| (day, Vec::new()));
+                *first = (*first).min(day);
+                clients.push(client);
+                // Past a few hundred clients (a campaign assigned today), every client of the
+                // campaign is read instead of a list.
+                if clients.len() > MOVED_CLIENTS
+                    && let Some((moved, _)) = ctx.rehomed.remove(&campaign)
+                {
+                    let first = ctx.regrouped.entry(campaign).or_insert(moved);
+                    *first = (*first).min(moved);
+                }
+            }
         }
     }
     for (campaign, day) in changed.days {
@@ -456,6 +467,7 @@ pub async fn affected_scope(
         touched: None,
         reshaped: BTreeMap::new(),
         regrouped: BTreeMap::new(),
+        rehomed: BTreeMap::new(),
         paid: BTreeMap::new(),
         days: None,
     };
@@ -593,6 +605,7 @@ mod tests {
             touched: None,
             reshaped: BTreeMap::new(),
             regrouped: BTreeMap::new(),
+            rehomed: BTreeMap::new(),
             paid: BTreeMap::new(),
             days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
         };
