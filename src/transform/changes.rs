@@ -34,7 +34,7 @@ pub struct Probe {
     pub moves: Moves,
     /// The columns that say which clients the campaign holds on which days, when the table
     /// says it: a change among them moves the gestiones' archivo_principal and the fan-out,
-    /// which read nothing else of it (see `Ctx::regrouped`).
+    /// which read nothing else of it (see `Ctx::regrouped`, `Ctx::rehomed`).
     pub holds: Option<Holds>,
 }
 

@@ -28,10 +28,10 @@ pub struct Ctx {
     /// The first day a change of a campaign's shape or accounts (aux_campana_dia,
     /// aux_cuenta_campana) moved, per campaign: it moves every later day of the daily state too.
     pub reshaped: BTreeMap<String, NaiveDate>,
-    /// Of those, the first day a change of which days the campaign holds moved, for every
-    /// client it holds (also when too many of its clients changed, see `rehomed`): with the
-    /// clients that joined or left it, the only change of the campaign that the gestiones'
-    /// archivo_principal and the fan-out read (re-listed accounts change only attributes).
+    /// Of those, the campaigns whose days changed, with the first day that moved (also those
+    /// with too many moved clients to list, see `rehomed`). With the clients that joined or
+    /// left a campaign, the only change of it that the gestiones' archivo_principal and the
+    /// fan-out read (re-listed accounts change only attributes).
     pub regrouped: BTreeMap<String, NaiveDate>,
     /// The clients that joined or left a campaign, from the first day that moved.
     pub rehomed: BTreeMap<String, (NaiveDate, Vec<String>)>,
@@ -323,8 +323,9 @@ impl Ctx {
     /// (archivo_principal), so a group is rebuilt when:
     /// - one of its gestiones changed, or one that changed was in it before (see
     ///   [`Self::changed_gestion_groups`]);
-    /// - a campaign whose days or clients changed (`regrouped`) holds its client, now or as
-    ///   its archivo_principal before, from the first day that change moved.
+    /// - a campaign whose days changed (`regrouped`) holds its client, now or as its
+    ///   archivo_principal before, from the first day that change moved;
+    /// - its client joined or left a campaign (`rehomed`), from the first day that moved.
     ///
     /// A homologation or ejecutivos change reclassifies every gestión of the days: they are
     /// rebuilt whole. A day that arrives is mostly new gestiones; the late ones of the days
@@ -383,8 +384,8 @@ impl Ctx {
     /// Of the rows of [`Self::in_days`], the fan-out rows (aux_gestion_cuenta) that are rebuilt,
     /// when the load's changes are known; `None`: all of them. A fan-out row reads its gestión's
     /// row and its campaign's days and accounts' clients, so it is rebuilt when its gestión's
-    /// group is one of [`Self::changed_gestion_groups`], or its campaign's days or clients
-    /// changed from the first day that change moved.
+    /// group is one of [`Self::changed_gestion_groups`], its campaign's days changed, or its
+    /// client joined or left its campaign, from the first day that change moved.
     pub fn fan_out_rebuilt(&self, archivo: &str, cod_luna: &str, day: &str) -> Option<String> {
         let mut rows = self.changed_gestion_groups("aux_gestion_cuenta", cod_luna, day)?;
         if let Some(regrouped) = self.on_or_after_first(archivo, day, &self.regrouped, None) {

@@ -228,7 +228,7 @@ pub async fn build(
 }
 
 /// How many clients that joined or left one campaign a build names one by one (see
-/// [`Ctx::regrouped`]).
+/// [`Ctx::rehomed`]).
 const MOVED_CLIENTS: usize = 500;
 
 /// Lowers a campaign's `from` to the earliest day a step's probe found its rows changed, when
