@@ -34,16 +34,13 @@ pub fn gestiones(ctx: &Ctx) -> Step {
         ctx.gestion_groups_rebuilt(cod_luna, day)
             .map_or_else(String::new, |groups| format!(" AND {groups}"))
     };
-    let vb_days = format!(
-        "{}{}",
-        ctx.in_gestion_days_ts("v.date"),
-        in_groups("v.document", &d.lima_date("v.date"))
-    );
-    let ma_days = format!(
-        "{}{}",
-        ctx.in_gestion_days_ts("m.date"),
-        in_groups("m.document", &d.lima_date("m.date"))
-    );
+    // A raw gestión table `t`'s rows of the days and groups rebuilt.
+    let raw_days = |t: &str| {
+        let ts = format!("{t}.date");
+        let groups = in_groups(&format!("{t}.document"), &d.lima_date(&ts));
+        format!("{}{groups}", ctx.in_gestion_days_ts(&ts))
+    };
+    let (vb_days, ma_days) = (raw_days("v"), raw_days("m"));
     // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
     // letters alone, hence the 'Sí' spelling too.
     let human_pdp = "(pdp IS NOT NULL AND UPPER(TRIM(pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";

@@ -248,10 +248,7 @@ async fn widen(
     let before = ctx.earlier();
     for (campaign, client, day) in changed.regrouped {
         match client {
-            None => {
-                let first = ctx.regrouped.entry(campaign).or_insert(day);
-                *first = (*first).min(day);
-            }
+            None => keep_earliest(&mut ctx.regrouped, campaign, day),
             Some(client) => {
                 let (first, clients) = ctx
                     .rehomed
@@ -264,8 +261,7 @@ async fn widen(
                 if clients.len() > MOVED_CLIENTS
                     && let Some((moved, _)) = ctx.rehomed.remove(&campaign)
                 {
-                    let first = ctx.regrouped.entry(campaign).or_insert(moved);
-                    *first = (*first).min(moved);
+                    keep_earliest(&mut ctx.regrouped, campaign, moved);
                 }
             }
         }
@@ -274,10 +270,7 @@ async fn widen(
         match moves {
             // Also a day on or after `from`: with the load's changes known, the daily state
             // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
-            changes::Moves::EveryLaterDay => {
-                let first = ctx.reshaped.entry(campaign).or_insert(day);
-                *first = (*first).min(day);
-            }
+            changes::Moves::EveryLaterDay => keep_earliest(&mut ctx.reshaped, campaign, day),
             changes::Moves::UntilTheNextSnapshot => {
                 ctx.paid.entry(campaign).or_default().insert(day);
             }
@@ -294,6 +287,12 @@ async fn widen(
         ctx.days = gestion_days(db, ctx).await?;
     }
     Ok(())
+}
+
+/// Records `day` for `campaign` in `first`, unless an earlier day is there.
+fn keep_earliest(first: &mut BTreeMap<String, NaiveDate>, campaign: String, day: NaiveDate) {
+    let kept = first.entry(campaign).or_insert(day);
+    *kept = (*kept).min(day);
 }
 
 /// For each of [`STEPS`], the earlier steps it must wait for: those whose table its SQL (or its
