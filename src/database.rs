@@ -102,6 +102,22 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
     migrated
 }
 
+/// Summarises the block ranges a load added to `table` in its BRIN index on `updated_at`, where
+/// it has one (PostgreSQL's large raw tables, see the migration `touched_rows_indexes`). The
+/// transform that follows reads the rows the load changed through that index, and a range not
+/// yet summarised matches every such read: after a first load, the whole table would be read
+/// each time, until autovacuum got to it. Reads the new ranges once (the pages just written).
+pub async fn summarize_changed_rows<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), DbErr> {
+    if db.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    let sql = format!(
+        "SELECT brin_summarize_new_values(oid) AS ranges FROM pg_class \
+         WHERE relname = 'ix_{table}_updated_at' AND relkind = 'i'"
+    );
+    db.execute_unprepared(&sql).await.map(drop)
+}
+
 /// Share of a table's rows a load or a transform step must write before the table's planner
 /// statistics are refreshed: PostgreSQL's own autoanalyze threshold
 /// (`autovacuum_analyze_scale_factor`).

@@ -16,6 +16,7 @@ mod m20261124_000006_scheduler;
 mod m20261201_000007_lean_state_index;
 mod m20261203_000008_document_accounts;
 mod m20261204_000009_gestiones_indexes;
+mod m20261204_000010_touched_rows_indexes;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_lean_state_index::Migration),
             Box::new(m20261203_000008_document_accounts::Migration),
             Box::new(m20261204_000009_gestiones_indexes::Migration),
+            Box::new(m20261204_000010_touched_rows_indexes::Migration),
         ]
     }
 }

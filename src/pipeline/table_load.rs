@@ -460,10 +460,17 @@ impl TableLoad<'_> {
         Ok(())
     }
 
-    /// Statistics for the transform that follows (see [`database::refresh_statistics`]). The rows
+    /// Statistics and the new rows' index summary for the transform that follows (see
+    /// [`database::refresh_statistics`], [`database::summarize_changed_rows`]). The rows
     /// are loaded by now, so a failure only costs plan quality: it is logged, not raised.
     async fn refresh_statistics(&self) {
         let written = self.counts.inserted + self.counts.updated;
+        if written > 0
+            && let Err(error) =
+                database::summarize_changed_rows(&self.pipeline.db, self.table.raw_table).await
+        {
+            tracing::warn!(table = self.table.name, %error, "could not summarise the new rows");
+        }
         match database::refresh_statistics(&self.pipeline.db, self.table.raw_table, written).await {
             Ok(analysed) => {
                 tracing::debug!(table = self.table.name, written, analysed, "statistics")

@@ -3,7 +3,7 @@
 
 use chrono::{NaiveDate, Utc};
 use pulso::{
-    database::refresh_statistics,
+    database::{refresh_statistics, summarize_changed_rows},
     entities::raw::{ejecutivos, pagos},
     extract::normalise::{RawRow, normalise},
     load::{LoadMeta, Rewrite, Written, delete_rows_not_loaded_by, upsert},
@@ -225,4 +225,42 @@ async fn a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table(engine: 
 
     assert!(load(payments(43, 47)).await, "4 more rows: a tenth of 40");
     assert_eq!(known_rows().await, 47.0);
+}
+
+/// A load's new rows are summarised in raw_pagos' BRIN index on updated_at (PostgreSQL), so
+/// that the transform's reads of the rows a load changed skip the ranges it filled; a table
+/// without such an index is left alone.
+#[tokio::test]
+async fn a_load_summarises_the_ranges_it_filled() {
+    let (_db, conn) = migrated_db(Engine::Postgres).await;
+    let payments = |from: u32, to: u32| -> Vec<RawRow> {
+        (from..to).map(|i| payment(&format!("D{i}"), 2)).collect()
+    };
+    // Counts the ranges no summary covers yet, by summarising them.
+    let unsummarised = "SELECT CAST(brin_summarize_new_values( \
+        'ix_raw_pagos_updated_at'::regclass) AS DOUBLE PRECISION) AS v";
+    // 20,000 rows fill a few ranges of 128 pages.
+    let load = |rows: Vec<RawRow>| {
+        let conn = conn.clone();
+        async move {
+            upsert(&conn, &PAGOS, &rows, &meta(), Rewrite::Changed, 2000)
+                .await
+                .unwrap();
+        }
+    };
+
+    load(payments(0, 20_000)).await;
+    summarize_changed_rows(&conn, PAGOS.raw_table)
+        .await
+        .unwrap();
+    assert_eq!(scalar(&conn, unsummarised).await, 0.0);
+
+    load(payments(20_000, 40_000)).await;
+    assert!(
+        scalar(&conn, unsummarised).await > 0.0,
+        "unsummarised, the ranges a load fills stay so"
+    );
+    summarize_changed_rows(&conn, "raw_calendario")
+        .await
+        .unwrap();
 }

@@ -43,7 +43,8 @@ on_both_engines!(
     holidays_are_seeded,
     timescale_mode_is_recorded,
     the_daily_state_drops_its_campaign_day_index,
-    the_gestiones_indexes_are_leaner
+    the_gestiones_indexes_are_leaner,
+    the_changed_raw_rows_are_indexed_on_postgres
 );
 
 async fn up_down_up(engine: Engine) {
@@ -53,19 +54,19 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (9, 0));
+    assert_eq!((state.applied, state.pending), (10, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 9));
+    assert_eq!((state.applied, state.pending), (0, 10));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
 }
 
 /// aux_cuenta_estado_diario's (archivo_campana, fecha_proceso) index goes away with its
-/// migration (the third from last) and comes back when it is undone.
+/// migration (the fourth from last) and comes back when it is undone.
 async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
@@ -75,7 +76,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let after = indexes(&db, engine, table).await;
     assert!(!after.iter().any(|name| name == second), "{after:?}");
 
-    Migrator::down(&db, Some(3)).await.expect("down three");
+    Migrator::down(&db, Some(4)).await.expect("down four");
     assert!(
         indexes(&db, engine, table)
             .await
@@ -84,7 +85,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     );
 }
 
-/// The last migration: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
+/// The last but one migration: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
 /// (fecha_gestion), and aux_gestiones' (cod_luna, fecha_gestion) index goes away on PostgreSQL,
 /// which hash-joins its readers (SQLite keeps it); undone, both come back as they were.
 async fn the_gestiones_indexes_are_leaner(engine: Engine) {
@@ -106,7 +107,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
         "{fan_out:?}"
     );
 
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    Migrator::down(&db, Some(2)).await.expect("down two");
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert!(has(&gestiones, client_day), "{gestiones:?}");
@@ -114,6 +115,48 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
         has(&fan_out, campaign_day) && !has(&fan_out, day),
         "{fan_out:?}"
     );
+}
+
+/// The last migration: on PostgreSQL, BRIN indexes on updated_at of the raw tables a load
+/// changes by the thousand rows; SQLite gets none. Undone, they go.
+async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    let tables = [
+        "raw_asignaciones",
+        "raw_trandeuda",
+        "raw_pagos",
+        "raw_voicebot_gestiones",
+        "raw_mibotair_gestiones",
+    ];
+    let changed_rows = |table: &str| format!("ix_{table}_updated_at");
+
+    Migrator::up(&db, None).await.expect("up");
+    for table in tables {
+        let names = indexes(&db, engine, table).await;
+        assert_eq!(
+            names.contains(&changed_rows(table)),
+            engine == Engine::Postgres,
+            "{table}: {names:?}"
+        );
+    }
+    if engine == Engine::Postgres {
+        let sql = "SELECT indexdef AS name FROM pg_indexes WHERE indexname LIKE '%_updated_at'";
+        let definitions = query_strings(&db, sql, "name").await;
+        assert_eq!(definitions.len(), tables.len(), "{definitions:?}");
+        assert!(
+            definitions
+                .iter()
+                .all(|d| d.contains("USING brin (updated_at)")),
+            "{definitions:?}"
+        );
+    }
+
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    for table in tables {
+        let names = indexes(&db, engine, table).await;
+        assert!(!names.contains(&changed_rows(table)), "{table}: {names:?}");
+    }
 }
 
 async fn indexes(db: &sea_orm::DatabaseConnection, engine: Engine, table: &str) -> Vec<String> {
