@@ -124,14 +124,16 @@ g AS (
 ),
 -- archivo_principal (§7.4): among the campaigns holding the client whose window contains the
 -- gestión's day, the latest fecha_apertura (ties: smallest archivo). It depends on the client
--- and the day only, so it is ranked once per (client, day), not once per gestión.
+-- and the day only, so it is ranked once per (client, day), not once per gestión, and only for
+-- the clients of the gestiones built (a day that arrives: a few thousand of 60,000).
+client_day AS (
+    SELECT DISTINCT cod_luna, fecha_gestion FROM g
+),
 client_campaign AS (
     SELECT DISTINCT a.cod_luna, c.archivo, c.fecha_apertura, c.fin
     FROM aux_cuenta_campana a
     JOIN camp c ON c.archivo = a.archivo
-),
-client_day AS (
-    SELECT DISTINCT cod_luna, fecha_gestion FROM g
+    WHERE a.cod_luna IN (SELECT cod_luna FROM client_day)
 ),
 principal AS (
     SELECT * FROM (
