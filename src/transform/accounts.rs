@@ -28,13 +28,16 @@ pub fn cuenta_campana(ctx: &Ctx) -> Step {
     // pair every account with every campaign's day (a quarter: 900,000 rows ranked for 75,000).
     // The snapshot days first, through the day index: the pairs alone had the engine read the
     // whole table (1.7 million rows on 90 days, for the 8,900 accounts of a day that arrives).
-    let debt = account_debt_cte(&format!(
-        "{snapshot_days} AND (t.cod_cuenta, t.fecha_proceso) IN ( \
+    let debt = account_debt_cte(
+        ctx.d,
+        &format!(
+            "{snapshot_days} AND (t.cod_cuenta, t.fecha_proceso) IN ( \
             SELECT a.cuenta, s.dia FROM asig a JOIN snap s ON s.archivo = a.archivo_campana)",
-        snapshot_days = ctx
-            .d
-            .in_values_of("t.fecha_proceso", "SELECT dia FROM snap"),
-    ));
+            snapshot_days = ctx
+                .d
+                .in_values_of("t.fecha_proceso", "SELECT dia FROM snap"),
+        ),
+    );
     let frac = |col: &str| {
         format!(
             "(NOT {blank} AND UPPER(TRIM({col})) NOT IN ('NO', 'N', '0'))",

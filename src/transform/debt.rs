@@ -1,7 +1,7 @@
 //! Debt snapshots (DOMAIN §7.3, §13.6, §13.9) and aux_cuenta_estado_diario, the state of every
 //! campaign account on every day of the window.
 
-use super::{Step, context::Ctx, context::is_blank, rewrite::Diff};
+use super::{Step, context::Ctx, context::is_blank, dialect::Dialect, rewrite::Diff};
 
 /// The latest snapshot day on or before the DATE `day` (`latest`) or the first on or after it
 /// (not `latest`), NULL when there is none: a day with a non-rejected trandeuda row (§13.6,
@@ -19,18 +19,19 @@ pub fn snapshot_day(day: &str, latest: bool) -> String {
 
 /// CTEs `doc` and `account_debt(cod_cuenta, fecha_proceso, monto, vencimiento)`: debt(a, S) for
 /// the snapshot rows of `t` (raw_trandeuda) that satisfy `filter`. Rejected rows are dropped,
-/// each document counted once per day (latest creado_el, tie: larger archivo, §13.9) and
-/// amounts ≤ 0 ignored in the sum. An account listed only with amounts ≤ 0 is present in the
+/// each document counted once per day (latest creado_el, tie: the larger archivo byte by byte,
+/// §13.9) and amounts ≤ 0 ignored in the sum. An account listed only with amounts ≤ 0 is present in the
 /// snapshot with debt 0 (→ DEUDA_MINIMA, not SIN_TRANDEUDA). `vencimiento` is the earliest due
 /// date among its documents that day, whatever their amount.
-pub fn account_debt_cte(filter: &str) -> String {
+pub fn account_debt_cte(d: Dialect, filter: &str) -> String {
     format!(
         r"doc AS (
     SELECT * FROM (
         SELECT t.cod_cuenta, t.fecha_proceso, t.monto_exigible, t.fecha_vencimiento,
+            -- The day first: the rows come by the day index, already in that order.
             ROW_NUMBER() OVER (
-                PARTITION BY t.cod_cuenta, t.nro_documento, t.fecha_proceso
-                ORDER BY t.creado_el DESC NULLS LAST, t.archivo DESC
+                PARTITION BY t.fecha_proceso, {cuenta}, {documento}
+                ORDER BY t.creado_el DESC NULLS LAST, {archivo} DESC
             ) AS rn
         FROM raw_trandeuda t
         WHERE {not_rejected} AND ({filter})
@@ -44,7 +45,10 @@ account_debt AS (
     FROM doc
     GROUP BY cod_cuenta, fecha_proceso
 )",
-        not_rejected = is_blank("t.motivo_rechazo")
+        not_rejected = is_blank("t.motivo_rechazo"),
+        cuenta = d.bytewise("t.cod_cuenta"),
+        documento = d.bytewise("t.nro_documento"),
+        archivo = d.bytewise("t.archivo"),
     )
 }
 
@@ -61,13 +65,16 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     // place, not materialized (for a month: 1.5 s more for its 730,000 rows). The range of
     // their snapshot days comes first: an index reaches it, where the rest alone had the
     // engine read the whole table (1.6 million rows for a day that arrives).
-    let debt = account_debt_cte(&format!(
-        "t.fecha_proceso BETWEEN (SELECT MIN(s) FROM days) AND (SELECT MAX(s) FROM days) \
+    let debt = account_debt_cte(
+        d,
+        &format!(
+            "t.fecha_proceso BETWEEN (SELECT MIN(s) FROM days) AND (SELECT MAX(s) FROM days) \
          AND ((t.fecha_proceso IN (SELECT s FROM days WHERE whole) AND t.cod_cuenta IN ( \
             SELECT cuenta FROM aux_cuenta_campana \
             WHERE archivo IN (SELECT archivo FROM days WHERE whole))){})",
-        or_else(ctx.debt_account_rebuilt("t.cod_cuenta", "t.fecha_proceso"))
-    ));
+            or_else(ctx.debt_account_rebuilt("t.cod_cuenta", "t.fecha_proceso"))
+        ),
+    );
     let saldo = d.round2(&d.greatest("COALESCE(ad.monto, 0) - COALESCE(p.monto, 0)", "0"));
     let exigible = d.round2("COALESCE(ad.monto, 0)");
     Step::compared(

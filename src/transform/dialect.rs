@@ -248,6 +248,17 @@ impl Dialect {
         }
     }
 
+    /// The text `expr` compared byte by byte, as SQLite compares text. On PostgreSQL that is the
+    /// "C" collation: sorting under the database's (even C.UTF-8) goes through the locale's
+    /// rules, and ranking a week of debt snapshots' 187,000 documents took 0.43–0.52 s instead
+    /// of 0.30 s.
+    pub fn bytewise(self, expr: &str) -> String {
+        match self {
+            Self::Postgres => format!("{expr} COLLATE \"C\""),
+            Self::Sqlite => expr.to_string(),
+        }
+    }
+
     /// The larger of two non-NULL expressions.
     pub fn greatest(self, a: &str, b: &str) -> String {
         match self {
