@@ -34,13 +34,12 @@ credit AS (
                 ORDER BY {ts_order} DESC, g.gestion_uid DESC
             ) AS rn
         FROM aux_pagos p
-        JOIN (
-            SELECT DISTINCT archivo, cod_luna, canal, gestion_uid
-            FROM aux_gestion_cuenta
-            WHERE canal = 'CALL' AND es_compromiso
-        ) gc ON gc.archivo = p.archivo AND gc.cod_luna = p.cod_luna
+        -- The fan-out gives each account of cod_luna(a) in c the same gestiones, a's own among
+        -- them: read through a's key, they are an index lookup per payment, where those of the
+        -- client were every CALL PDP of the fan-out, de-duplicated.
+        JOIN aux_gestion_cuenta gc ON gc.archivo = p.archivo AND gc.cuenta = p.cuenta
+            AND gc.canal = 'CALL' AND gc.es_compromiso AND gc.fecha_gestion <= p.fecha_pago
         JOIN aux_gestiones g ON g.canal = gc.canal AND g.gestion_uid = gc.gestion_uid
-            AND g.fecha_gestion <= p.fecha_pago
         WHERE p.es_pago_valido AND p.esta_en_ventana AND {p_in_days}
     ) ranked
     WHERE rn = 1
