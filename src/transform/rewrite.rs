@@ -92,13 +92,21 @@ async fn changed_rows(
     diff: &Diff,
 ) -> Result<Written, DbErr> {
     let (scope, columns) = (&diff.scope, diff.columns);
-    let present = query_one(
-        txn,
-        format!("SELECT 1 AS present FROM {table} WHERE {scope} LIMIT 1"),
-    )
-    .await?
-    .is_some();
+    let d = Dialect::of(txn.get_database_backend());
+    // The scope is tested once, for this copy of its rows (a scope of a few changed gestiones'
+    // groups reads a week of the table to find them: 0.05–0.1 s each time).
+    txn.execute_unprepared(&d.create_temporary_as(
+        CURRENT,
+        columns,
+        &format!("SELECT {columns} FROM {table} WHERE {scope}"),
+    ))
+    .await?;
+    let present = query_one(txn, format!("SELECT 1 AS present FROM {CURRENT} LIMIT 1"))
+        .await?
+        .is_some();
     if !present {
+        txn.execute_unprepared(&format!("DROP TABLE {CURRENT}"))
+            .await?;
         let insert = format!("INSERT INTO {table} ({columns}) {}", diff.rows);
         let inserted = txn.execute_unprepared(&insert).await?;
         let inserted = inserted.rows_affected();
@@ -108,7 +116,6 @@ async fn changed_rows(
             inserted,
         });
     }
-    let d = Dialect::of(txn.get_database_backend());
     txn.execute_unprepared(&d.create_temporary_as(FRESH, columns, &diff.rows))
         .await?;
     let built: i64 = query_one(txn, format!("SELECT COUNT(*) AS n FROM {FRESH}"))
@@ -116,13 +123,6 @@ async fn changed_rows(
         .map(|row| row.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
-    // The scope is tested once, for this copy of its rows.
-    txn.execute_unprepared(&d.create_temporary_as(
-        CURRENT,
-        columns,
-        &format!("SELECT {columns} FROM {table} WHERE {scope}"),
-    ))
-    .await?;
     // The reach again on the deleted rows: its bounds let the engine get to them through an
     // index, where the key alone had it scan the whole table to delete a handful.
     let deleted = txn
