@@ -25,34 +25,36 @@ fn index(table: &str) -> String {
     format!("ix_{table}_updated_at")
 }
 
+/// Runs `sql(table)` for each of the tables, on PostgreSQL only.
+async fn on_postgres(
+    manager: &SchemaManager<'_>,
+    sql: impl Fn(&str) -> String,
+) -> Result<(), DbErr> {
+    if manager.get_database_backend() != DbBackend::Postgres {
+        return Ok(());
+    }
+    for table in TABLES {
+        manager
+            .get_connection()
+            .execute_unprepared(&sql(table))
+            .await?;
+    }
+    Ok(())
+}
+
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        for table in TABLES {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!(
-                    "CREATE INDEX {} ON {table} USING brin (updated_at)",
-                    index(table)
-                ))
-                .await?;
-        }
-        Ok(())
+        on_postgres(manager, |table| {
+            format!(
+                "CREATE INDEX {} ON {table} USING brin (updated_at)",
+                index(table)
+            )
+        })
+        .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        if manager.get_database_backend() != DbBackend::Postgres {
-            return Ok(());
-        }
-        for table in TABLES {
-            manager
-                .get_connection()
-                .execute_unprepared(&format!("DROP INDEX {}", index(table)))
-                .await?;
-        }
-        Ok(())
+        on_postgres(manager, |table| format!("DROP INDEX {}", index(table))).await
     }
 }

@@ -20,9 +20,9 @@ pub fn snapshot_day(day: &str, latest: bool) -> String {
 /// CTEs `doc` and `account_debt(cod_cuenta, fecha_proceso, monto, vencimiento)`: debt(a, S) for
 /// the snapshot rows of `t` (raw_trandeuda) that satisfy `filter`. Rejected rows are dropped,
 /// each document counted once per day (latest creado_el, tie: the larger archivo byte by byte,
-/// §13.9) and amounts ≤ 0 ignored in the sum. An account listed only with amounts ≤ 0 is present in the
-/// snapshot with debt 0 (→ DEUDA_MINIMA, not SIN_TRANDEUDA). `vencimiento` is the earliest due
-/// date among its documents that day, whatever their amount.
+/// §13.9) and amounts ≤ 0 ignored in the sum. An account listed only with amounts ≤ 0 is
+/// present in the snapshot with debt 0 (→ DEUDA_MINIMA, not SIN_TRANDEUDA). `vencimiento` is
+/// the earliest due date among its documents that day, whatever their amount.
 pub fn account_debt_cte(d: Dialect, filter: &str) -> String {
     format!(
         r"doc AS (
