@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use migration::{Migrator, MigratorTrait, TimescaleMode};
+use migration::{CHANGED_ROWS_INDEXED, Migrator, MigratorTrait, TimescaleMode, changed_rows_index};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
     sqlx::sqlite::SqliteJournalMode,
@@ -108,12 +108,12 @@ pub async fn migrate_up(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// yet summarised matches every such read: after a first load, the whole table would be read
 /// each time, until autovacuum got to it. Reads the new ranges once (the pages just written).
 pub async fn summarize_changed_rows<C: ConnectionTrait>(db: &C, table: &str) -> Result<(), DbErr> {
-    if db.get_database_backend() != DbBackend::Postgres {
+    if db.get_database_backend() != DbBackend::Postgres || !CHANGED_ROWS_INDEXED.contains(&table) {
         return Ok(());
     }
     let sql = format!(
-        "SELECT brin_summarize_new_values(oid) AS ranges FROM pg_class \
-         WHERE relname = 'ix_{table}_updated_at' AND relkind = 'i'"
+        "SELECT brin_summarize_new_values('{}'::regclass) AS ranges",
+        changed_rows_index(table)
     );
     db.execute_unprepared(&sql).await.map(drop)
 }

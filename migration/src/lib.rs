@@ -20,6 +20,7 @@ mod m20261204_000010_touched_rows_indexes;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
+pub use m20261204_000010_touched_rows_indexes::{CHANGED_ROWS_INDEXED, changed_rows_index};
 
 pub struct Migrator;
 

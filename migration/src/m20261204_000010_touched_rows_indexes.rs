@@ -8,12 +8,14 @@ use sea_orm_migration::{prelude::*, sea_orm::DbBackend};
 /// the gestiones step and of the fan-out each, and 0.3 s to find the affected scope). The rows
 /// a load changes are mostly appended, so they sit in the table's last block ranges, which a
 /// BRIN index (a few pages, next to nothing to maintain) singles out once each load has
-/// summarised the ranges it added (`pulso::database::summarize_changed_rows`). SQLite has no BRIN, and a
-/// B-tree would cost every load's writes for the small data sets SQLite serves: none there.
+/// summarised the ranges it added (`pulso::database::summarize_changed_rows`). SQLite has no
+/// BRIN, and a B-tree would cost every load's writes for the small data sets SQLite serves:
+/// none there.
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
-const TABLES: [&str; 5] = [
+/// The raw tables with a BRIN index on `updated_at` (on PostgreSQL).
+pub const CHANGED_ROWS_INDEXED: [&str; 5] = [
     "raw_asignaciones",
     "raw_trandeuda",
     "raw_pagos",
@@ -21,7 +23,8 @@ const TABLES: [&str; 5] = [
     "raw_mibotair_gestiones",
 ];
 
-fn index(table: &str) -> String {
+/// The name of `table`'s BRIN index on `updated_at`.
+pub fn changed_rows_index(table: &str) -> String {
     format!("ix_{table}_updated_at")
 }
 
@@ -33,7 +36,7 @@ async fn on_postgres(
     if manager.get_database_backend() != DbBackend::Postgres {
         return Ok(());
     }
-    for table in TABLES {
+    for table in CHANGED_ROWS_INDEXED {
         manager
             .get_connection()
             .execute_unprepared(&sql(table))
@@ -48,13 +51,16 @@ impl MigrationTrait for Migration {
         on_postgres(manager, |table| {
             format!(
                 "CREATE INDEX {} ON {table} USING brin (updated_at)",
-                index(table)
+                changed_rows_index(table)
             )
         })
         .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        on_postgres(manager, |table| format!("DROP INDEX {}", index(table))).await
+        on_postgres(manager, |table| {
+            format!("DROP INDEX {}", changed_rows_index(table))
+        })
+        .await
     }
 }
