@@ -17,10 +17,15 @@ mod m20261201_000007_lean_state_index;
 mod m20261203_000008_document_accounts;
 mod m20261204_000009_gestiones_indexes;
 mod m20261204_000010_touched_rows_indexes;
+mod m20261204_000011_account_milestones;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
 pub use m20261204_000010_touched_rows_indexes::{CHANGED_ROWS_INDEXED, changed_rows_index};
+/// aux_cuenta_hitos, which the transform keeps in step with the fan-out.
+pub mod account_milestones {
+    pub use super::m20261204_000011_account_milestones::{COLUMNS, TABLE, milestones_of};
+}
 
 pub struct Migrator;
 
@@ -38,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000008_document_accounts::Migration),
             Box::new(m20261204_000009_gestiones_indexes::Migration),
             Box::new(m20261204_000010_touched_rows_indexes::Migration),
+            Box::new(m20261204_000011_account_milestones::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
 
-use super::{context::Ctx, date_column};
+use super::{context::Ctx, date_column, payments, rewrite};
 
 /// How to compare one campaign-wide aux table.
 pub struct Probe {
@@ -98,8 +98,7 @@ pub const CUENTA_CAMPANA: Probe = Probe {
 pub const PAGOS: Probe = Probe {
     table: "aux_pagos",
     campaigns: Ctx::in_campaigns,
-    columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
-              esta_en_ventana, es_pago_valido, motivo_rechazo",
+    columns: payments::COLUMNS,
     // The daily state, the dashboard and productivity read only valid payments of the window
     // (the daily state those from apertura up to a mart day, which is in the window): an invalid
     // one (amount ≤ 0, dated after today) or one before apertura or after the close that moves
@@ -113,6 +112,19 @@ pub const PAGOS: Probe = Probe {
 
 const PREVIOUS: &str = "pulso_previous_rows";
 const EVERY_ROW: &str = "1 = 1";
+
+/// Where a probe finds the rows its step changed.
+#[derive(Clone, Copy)]
+pub enum Versions {
+    /// A replacing step: the scope's rows kept aside by [`keep_previous`], against the table
+    /// after the step.
+    Kept,
+    /// A compared step: the rows it removed and added, which it kept itself
+    /// (`rewrite::GONE`, `rewrite::ADDED`; the probe's columns must be among the step's). Reading
+    /// them spares copying the scope's rows and comparing them a second time (a quarter's open
+    /// campaigns' 52,000 payments: 0.2–0.3 s of a 0.7 s step).
+    Diff,
+}
 
 /// The rows of `probe.table` compared: the scope's rows that later steps read.
 fn compared_rows(probe: &Probe, ctx: &Ctx) -> String {
@@ -140,23 +152,30 @@ pub async fn keep_previous(
 }
 
 /// The campaigns and days that rows added or removed by the step affect (none: nothing
-/// changed), each pair once; call after the step's INSERT, in the same transaction.
+/// changed), each pair once; call after the step's INSERT, in the same transaction. Drops the
+/// versions read.
 pub async fn changed_days(
     txn: &DatabaseTransaction,
     probe: &Probe,
     ctx: &Ctx,
+    versions: Versions,
 ) -> Result<Changed, DbErr> {
-    let days = changed_in(txn, probe, ctx, probe.columns, None)
+    let days = changed_in(txn, probe, ctx, versions, probe.columns, None)
         .await?
         .into_iter()
         .map(|(campaign, _, day)| (campaign, day))
         .collect();
     let regrouped = match &probe.holds {
-        Some(holds) => changed_in(txn, probe, ctx, holds.columns, holds.client).await?,
+        Some(holds) => changed_in(txn, probe, ctx, versions, holds.columns, holds.client).await?,
         None => Vec::new(),
     };
-    txn.execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
-        .await?;
+    match versions {
+        Versions::Kept => txn
+            .execute_unprepared(&format!("DROP TABLE {PREVIOUS}"))
+            .await
+            .map(drop)?,
+        Versions::Diff => rewrite::drop_diff(txn).await?,
+    }
     Ok(Changed { days, regrouped })
 }
 
@@ -166,19 +185,37 @@ async fn changed_in(
     txn: &DatabaseTransaction,
     probe: &Probe,
     ctx: &Ctx,
+    versions: Versions,
     columns: &str,
     client: Option<&str>,
 ) -> Result<Vec<(String, Option<String>, NaiveDate)>, DbErr> {
+    let (before, after) = match versions {
+        Versions::Kept => (
+            format!("SELECT {columns} FROM {PREVIOUS}"),
+            format!(
+                "SELECT {columns} FROM {table} WHERE {scope}",
+                table = probe.table,
+                scope = compared_rows(probe, ctx)
+            ),
+        ),
+        Versions::Diff => {
+            let read = |rows: &str| {
+                format!(
+                    "SELECT {columns} FROM {rows} WHERE {read_later}",
+                    read_later = probe.read_later
+                )
+            };
+            (read(rewrite::GONE), read(rewrite::ADDED))
+        }
+    };
     let client = client.map_or_else(|| "NULL".to_string(), |c| format!("x.{c}"));
     let sql = format!(
-        "WITH now_rows AS (SELECT {columns} FROM {table} WHERE {scope}),
-        added AS (SELECT * FROM now_rows EXCEPT SELECT {columns} FROM {PREVIOUS}),
-        removed AS (SELECT {columns} FROM {PREVIOUS} EXCEPT SELECT * FROM now_rows),
+        "WITH now_rows AS ({after}),
+        added AS (SELECT * FROM now_rows EXCEPT {before}),
+        removed AS ({before} EXCEPT SELECT * FROM now_rows),
         changed AS (SELECT * FROM added UNION ALL SELECT * FROM removed),
         days AS (SELECT x.archivo, {client} AS client, {day} AS day FROM changed x)
         SELECT DISTINCT archivo, client, {day_text} AS day FROM days",
-        table = probe.table,
-        scope = compared_rows(probe, ctx),
         day = probe.day,
         day_text = ctx.d.date_text("day"),
     );

@@ -145,6 +145,7 @@ LEFT JOIN paid p ON p.archivo = r.archivo AND p.fecha = r.fecha AND p.cuenta = r
                 or_account_rebuilt = or_else(ctx.debt_account_rebuilt("a.cuenta", "k.s")),
                 latest_snapshot = snapshot_day("x.fecha", true),
             ),
+            afterwards: None,
         },
     )
 }

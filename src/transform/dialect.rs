@@ -91,12 +91,15 @@ impl Dialect {
         }
     }
 
-    /// `CREATE TEMPORARY TABLE name AS query`, its columns named `columns` (PostgreSQL needs the
-    /// names when the query repeats one; SQLite takes no list and renames repeats itself).
+    /// `CREATE TEMPORARY TABLE name AS query`, its columns named `columns` whatever the query's
+    /// select list calls them (SQLite takes no list there: a CTE's column list names them).
     pub fn create_temporary_as(self, name: &str, columns: &str, query: &str) -> String {
         match self {
             Self::Postgres => format!("CREATE TEMPORARY TABLE {name} ({columns}) AS {query}"),
-            Self::Sqlite => format!("CREATE TEMPORARY TABLE {name} AS {query}"),
+            Self::Sqlite => format!(
+                "CREATE TEMPORARY TABLE {name} AS \
+                 WITH pulso_named ({columns}) AS ({query}) SELECT * FROM pulso_named"
+            ),
         }
     }
 

@@ -2,11 +2,15 @@
 //! (the fan-out of each gestión to the accounts of its client in every campaign whose window
 //! contains its Lima date).
 
+use migration::account_milestones::{
+    COLUMNS as MILESTONES, TABLE as MILESTONES_TABLE, milestones_of,
+};
+
 use super::{
     Step,
     campaigns::camp_cte,
     context::{Ctx, normalised_text},
-    rewrite::Diff,
+    rewrite::{ADDED, Afterwards, Diff, GONE},
 };
 
 /// Contactabilidad from a homologated text (§4): case-insensitive, `_` ≡ space; anything else,
@@ -175,6 +179,7 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
                 ma_k3 = key("m.n3"),
                 ts_order = d.timestamp_order("g.ts"),
             ),
+            afterwards: None,
         },
     )
 }
@@ -214,6 +219,40 @@ WHERE {in_campaigns} AND {in_days}{rebuilt}",
                 in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
                 rebuilt = rebuilt("c.archivo", "g.cod_luna", "g.fecha_gestion"),
             ),
+            afterwards: Some(milestones_kept(ctx)),
         },
     )
+}
+
+/// Keeps aux_cuenta_hitos (each account's first day of each gestión class, which the dashboard
+/// counts) in step with the fan-out: the accounts among the fan-out rows the step removed or
+/// added get theirs again from all their fan-out rows, wherever the rows went (a gestión moved
+/// to another client leaves its old accounts among the removed rows); after a large rewrite,
+/// every account of the scope's campaigns does.
+fn milestones_kept(ctx: &Ctx) -> Afterwards {
+    let d = ctx.d;
+    let changed =
+        format!("SELECT archivo, cuenta FROM {GONE} UNION SELECT archivo, cuenta FROM {ADDED}");
+    // The key's columns as lists first, so that the primary key reaches the accounts' rows: the
+    // step plans without nested loops (see `Dialect::build_settings`), and the pairs alone
+    // were joined by hashing the open campaigns' whole fan-out.
+    let changed_accounts = format!(
+        "{} AND {} AND (archivo, cuenta) IN ({changed})",
+        d.in_values_of("archivo", &format!("SELECT archivo FROM ({changed}) c")),
+        d.in_values_of("cuenta", &format!("SELECT cuenta FROM ({changed}) c")),
+    );
+    let rebuilt = |accounts: &str| {
+        vec![
+            format!("DELETE FROM {MILESTONES_TABLE} WHERE {accounts}"),
+            format!(
+                "INSERT INTO {MILESTONES_TABLE} ({MILESTONES}) {}",
+                milestones_of(accounts)
+            ),
+        ]
+    };
+    Afterwards {
+        table: MILESTONES_TABLE,
+        from_changes: rebuilt(&changed_accounts),
+        from_scope: rebuilt(&ctx.in_campaigns("archivo")),
+    }
 }

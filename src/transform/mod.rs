@@ -309,8 +309,15 @@ fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
             let reads = [scope, rows, probe.map_or("", |p| p.day)];
             (0..index)
                 .filter(|&before| {
+                    let written = [
+                        Some(steps[before].name),
+                        steps[before].write.derived_table(),
+                    ];
                     STEPS[before].1.is_some()
-                        || reads.iter().any(|sql| names_table(sql, steps[before].name))
+                        || written
+                            .iter()
+                            .flatten()
+                            .any(|table| reads.iter().any(|sql| names_table(sql, table)))
                 })
                 .collect()
         })
@@ -339,14 +346,22 @@ async fn run(
     for setting in Dialect::of(db.get_database_backend()).build_settings(step.name) {
         txn.execute_unprepared(setting).await?;
     }
-    if let Some((probe, ctx)) = probe {
+    // A compared step's own differences tell its probe what changed; a replacing step's
+    // rows are kept aside first.
+    let versions = match step.write {
+        rewrite::Write::Replace { .. } => changes::Versions::Kept,
+        rewrite::Write::Compare(_) => changes::Versions::Diff,
+    };
+    if let Some((probe, ctx)) = probe
+        && matches!(versions, changes::Versions::Kept)
+    {
         changes::keep_previous(&txn, probe, ctx)
             .await
             .map_err(|e| context_error(step.name, "keep previous rows", e))?;
     }
-    let written = step.write.apply(&txn, step.name).await?;
+    let written = step.write.apply(&txn, step.name, probe.is_some()).await?;
     let changed = match probe {
-        Some((probe, ctx)) => changes::changed_days(&txn, probe, ctx)
+        Some((probe, ctx)) => changes::changed_days(&txn, probe, ctx, versions)
             .await
             .map_err(|e| context_error(step.name, "compare", e))?,
         None => changes::Changed::default(),

@@ -8,6 +8,10 @@ use super::{
     rewrite::Diff,
 };
 
+/// The columns the step fills (and its probe compares, `changes::PAGOS`).
+pub const COLUMNS: &str = "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, \
+    cod_luna, esta_en_ventana, es_pago_valido, motivo_rechazo";
+
 pub fn pagos(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     let today = ctx.today();
@@ -21,8 +25,7 @@ pub fn pagos(ctx: &Ctx) -> Step {
             // created_at and updated_at say when its content last changed.
             scope: ctx.in_campaigns("archivo"),
             reach: None,
-            columns: "archivo, nro_documento, fecha_pago, monto_cancelado, cuenta, cod_luna, \
-                esta_en_ventana, es_pago_valido, motivo_rechazo",
+            columns: COLUMNS,
             key: "archivo, nro_documento, fecha_pago, monto_cancelado",
             rows: format!(
                 r"WITH {camp},
@@ -50,6 +53,7 @@ JOIN acc a ON a.cuenta = o.cod_cuenta",
                 in_campaigns = ctx.in_campaigns("a.archivo"),
                 not_rejected = is_blank("motivo_rechazo"),
             ),
+            afterwards: None,
         },
     )
 }

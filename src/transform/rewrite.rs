@@ -9,9 +9,11 @@
 //! the row just deleted (a heap visit per row). Here the new rows and the scope's rows are each
 //! read once into a temporary table and compared as sets: rows that differ or are gone are
 //! deleted, rows that are new or changed are inserted, and the rows that stayed the same are
-//! not touched.
+//! not touched. The two differences are kept in temporary tables of their own, so that a probe
+//! (see `changes`) reads what changed from them instead of comparing the scope again.
 //!
-//! A scope without any rows (the first build of those days) is simply inserted.
+//! A scope without any rows (the first build of those days) is simply inserted, unless the
+//! differences are to be kept.
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
 
@@ -24,6 +26,17 @@ pub enum Write {
 }
 
 impl Write {
+    /// The tables the write changes besides the step's own.
+    pub fn derived_table(&self) -> Option<&'static str> {
+        match self {
+            Self::Compare(Diff {
+                afterwards: Some(afterwards),
+                ..
+            }) => Some(afterwards.table),
+            _ => None,
+        }
+    }
+
     /// The step's SQL texts (scope, then rows), to find the tables it reads.
     pub fn sql(&self) -> [&str; 2] {
         match self {
@@ -32,7 +45,15 @@ impl Write {
         }
     }
 
-    pub async fn apply(&self, txn: &DatabaseTransaction, table: &str) -> Result<Written, DbErr> {
+    /// Writes the step's rows. With `keep_diff`, a compared step leaves the rows it removed and
+    /// added in [`GONE`] and [`ADDED`] for the caller to read in the same transaction (a probe,
+    /// see `changes`) and then drop with [`drop_diff`]; a replacing step leaves nothing.
+    pub async fn apply(
+        &self,
+        txn: &DatabaseTransaction,
+        table: &str,
+        keep_diff: bool,
+    ) -> Result<Written, DbErr> {
         match self {
             Self::Replace { delete, insert } => {
                 let deleted = txn
@@ -51,7 +72,7 @@ impl Write {
                     inserted,
                 })
             }
-            Self::Compare(diff) => changed_rows(txn, table, diff)
+            Self::Compare(diff) => changed_rows(txn, table, diff, keep_diff)
                 .await
                 .map_err(|e| context_error(table, "rewrite changed rows", e)),
         }
@@ -72,10 +93,31 @@ pub struct Diff {
     pub key: &'static str,
     /// The new rows of the scope: `WITH … SELECT …`.
     pub rows: String,
+    /// Another table kept in step with this one, in the same transaction.
+    pub afterwards: Option<Afterwards>,
 }
+
+/// How a table derived from a compared step's rows is kept in step with them, after they are
+/// written: from the rows that changed when they are few, otherwise from the whole scope.
+pub struct Afterwards {
+    /// The derived table.
+    pub table: &'static str,
+    /// Statements reading the rows the step removed and added ([`GONE`], [`ADDED`]).
+    pub from_changes: Vec<String>,
+    /// Statements reading the scope's rows as written.
+    pub from_scope: Vec<String>,
+}
+
+/// Past this many changed rows, a derived table is rebuilt from the step's scope: looking its
+/// rows up one key at a time costs more than reading the scope once.
+const FEW_CHANGES: u64 = 10_000;
 
 const FRESH: &str = "pulso_fresh_rows";
 const CURRENT: &str = "pulso_current_rows";
+/// The scope's rows a compared step deleted (the old version of a changed row among them).
+pub const GONE: &str = "pulso_gone_rows";
+/// The rows a compared step inserted (the new version of a changed row among them).
+pub const ADDED: &str = "pulso_added_rows";
 
 /// What a comparison wrote.
 pub struct Written {
@@ -85,11 +127,13 @@ pub struct Written {
     pub inserted: u64,
 }
 
-/// Replaces `table`'s rows in `diff.scope` with `diff.rows`, writing only the differences.
+/// Replaces `table`'s rows in `diff.scope` with `diff.rows`, writing only the differences; with
+/// `keep_diff`, leaves them in [`GONE`] and [`ADDED`].
 async fn changed_rows(
     txn: &DatabaseTransaction,
     table: &str,
     diff: &Diff,
+    keep_diff: bool,
 ) -> Result<Written, DbErr> {
     let (scope, columns) = (&diff.scope, diff.columns);
     let d = Dialect::of(txn.get_database_backend());
@@ -104,11 +148,14 @@ async fn changed_rows(
     let present = query_one(txn, format!("SELECT 1 AS present FROM {CURRENT} LIMIT 1"))
         .await?
         .is_some();
-    if !present {
+    if !present && !keep_diff {
         txn.execute_unprepared(&format!("DROP TABLE {CURRENT}"))
             .await?;
         let insert = format!("INSERT INTO {table} ({columns}) {}", diff.rows);
         let inserted = txn.execute_unprepared(&insert).await?;
+        if let Some(afterwards) = &diff.afterwards {
+            execute_all(txn, &afterwards.from_scope).await?;
+        }
         let inserted = inserted.rows_affected();
         return Ok(Written {
             built: inserted,
@@ -123,32 +170,66 @@ async fn changed_rows(
         .map(|row| row.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
+    // What is left of the scope is what stayed the same.
+    for (name, minuend, subtrahend) in [(GONE, CURRENT, FRESH), (ADDED, FRESH, CURRENT)] {
+        txn.execute_unprepared(&d.create_temporary_as(
+            name,
+            columns,
+            &format!("SELECT * FROM {minuend} EXCEPT SELECT * FROM {subtrahend}"),
+        ))
+        .await?;
+    }
     // The reach again on the deleted rows: its bounds let the engine get to them through an
     // index, where the key alone had it scan the whole table to delete a handful.
     let deleted = txn
         .execute_unprepared(&format!(
-            "DELETE FROM {table} WHERE {reach} AND ({key}) IN (SELECT {key} FROM ( \
-                SELECT * FROM {CURRENT} EXCEPT SELECT * FROM {FRESH} \
-             ) gone)",
+            "DELETE FROM {table} WHERE {reach} AND ({key}) IN (SELECT {key} FROM {GONE})",
             reach = diff.reach.as_deref().unwrap_or(scope),
             key = diff.key,
         ))
         .await?;
-    // What is left of the scope is what stayed the same.
     let inserted = txn
         .execute_unprepared(&format!(
-            "INSERT INTO {table} ({columns}) SELECT * FROM {FRESH} EXCEPT SELECT * FROM {CURRENT}"
+            "INSERT INTO {table} ({columns}) SELECT * FROM {ADDED}"
         ))
         .await?;
     for temporary in [FRESH, CURRENT] {
         txn.execute_unprepared(&format!("DROP TABLE {temporary}"))
             .await?;
     }
+    let (deleted, inserted) = (deleted.rows_affected(), inserted.rows_affected());
+    if let Some(afterwards) = &diff.afterwards {
+        let statements = if deleted + inserted <= FEW_CHANGES {
+            &afterwards.from_changes
+        } else {
+            &afterwards.from_scope
+        };
+        execute_all(txn, statements).await?;
+    }
+    if !keep_diff {
+        drop_diff(txn).await?;
+    }
     Ok(Written {
         built: u64::try_from(built).unwrap_or(0),
-        deleted: deleted.rows_affected(),
-        inserted: inserted.rows_affected(),
+        deleted,
+        inserted,
     })
+}
+
+async fn execute_all(txn: &DatabaseTransaction, statements: &[String]) -> Result<(), DbErr> {
+    for statement in statements {
+        txn.execute_unprepared(statement).await?;
+    }
+    Ok(())
+}
+
+/// Drops the rows a compared step removed and added, kept by `apply(…, true)`.
+pub async fn drop_diff(txn: &DatabaseTransaction) -> Result<(), DbErr> {
+    for temporary in [GONE, ADDED] {
+        txn.execute_unprepared(&format!("DROP TABLE {temporary}"))
+            .await?;
+    }
+    Ok(())
 }
 
 async fn query_one(

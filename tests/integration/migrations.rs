@@ -54,12 +54,12 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (10, 0));
+    assert_eq!((state.applied, state.pending), (11, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 10));
+    assert_eq!((state.applied, state.pending), (0, 11));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);

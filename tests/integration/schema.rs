@@ -82,6 +82,7 @@ fn entities(engine: Engine) -> Vec<Layout> {
         entity_layout::<auxiliary::campana_dia::Entity>(engine),
         entity_layout::<auxiliary::cuenta_campana::Entity>(engine),
         entity_layout::<auxiliary::cuenta_estado_diario::Entity>(engine),
+        entity_layout::<auxiliary::cuenta_hitos::Entity>(engine),
         entity_layout::<auxiliary::documento_cuenta::Entity>(engine),
         entity_layout::<auxiliary::gestiones::Entity>(engine),
         entity_layout::<auxiliary::gestion_cuenta::Entity>(engine),

@@ -1399,6 +1399,23 @@ fn cuentas_rows() -> Vec<Row> {
     ]
 }
 
+/// Kept in step with the fan-out by its step (compared whole, so that a refresh that left it
+/// behind the fan-out differs from a full build).
+const HITOS: Layout = Layout {
+    table: "aux_cuenta_hitos",
+    text: &[
+        "archivo",
+        "cuenta",
+        "primera_gestion",
+        "primera_cd",
+        "primera_cd_ci",
+        "primera_pdp",
+    ],
+    ints: &[],
+    money: &[],
+    pct: &[],
+};
+
 const DOCUMENTOS: Layout = Layout {
     table: "aux_documento_cuenta",
     text: &["nro_documento", "cod_cuenta", "fecha_proceso"],
@@ -1711,6 +1728,7 @@ async fn dump_all(db: &DatabaseConnection) -> Vec<Vec<String>> {
         &CAMPANA_DIA,
         &CUENTAS,
         &GESTIONES,
+        &HITOS,
         &DOCUMENTOS,
         &PAGOS,
         &ESTADO,

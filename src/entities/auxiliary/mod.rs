@@ -2,6 +2,7 @@ pub mod calendario_habiles;
 pub mod campana_dia;
 pub mod cuenta_campana;
 pub mod cuenta_estado_diario;
+pub mod cuenta_hitos;
 pub mod documento_cuenta;
 pub mod feriados;
 pub mod gestion_cuenta;

@@ -47,22 +47,14 @@ counted AS (
     FROM starts
 ),
 -- Per account: the first day of each class (within the window, since the fan-out only holds
--- gestiones of the window) and of its first counted payment.
+-- gestiones of the window; kept by the fan-out step in aux_cuenta_hitos) and of its first
+-- counted payment.
 acc AS (
     SELECT a.archivo, a.cuenta, a.servicio, a.es_frac, a.deuda_asig,
-        g.d_cd, g.d_cdci, g.d_any, g.d_pdp, p.d_pay
+        g.primera_cd AS d_cd, g.primera_cd_ci AS d_cdci, g.primera_gestion AS d_any,
+        g.primera_pdp AS d_pdp, p.d_pay
     FROM aux_cuenta_campana a
-    LEFT JOIN (
-        SELECT archivo, cuenta,
-            MIN(CASE WHEN contactabilidad = 'CONTACTO_EFECTIVO' THEN fecha_gestion END) AS d_cd,
-            MIN(CASE WHEN contactabilidad IN ('CONTACTO_EFECTIVO', 'CONTACTO_NO_EFECTIVO')
-                THEN fecha_gestion END) AS d_cdci,
-            MIN(fecha_gestion) AS d_any,
-            MIN(CASE WHEN es_compromiso THEN fecha_gestion END) AS d_pdp
-        FROM aux_gestion_cuenta
-        WHERE {in_campaigns}
-        GROUP BY archivo, cuenta
-    ) g ON g.archivo = a.archivo AND g.cuenta = a.cuenta
+    LEFT JOIN aux_cuenta_hitos g ON g.archivo = a.archivo AND g.cuenta = a.cuenta
     LEFT JOIN (
         -- Counted on day D (§7.5): valid and fecha_pago in [apertura, min(D, window end)];
         -- every mart day D is inside the window, so: valid, in the window and ≤ D.
