@@ -114,10 +114,15 @@ const FEW_CHANGES: u64 = 10_000;
 
 const FRESH: &str = "pulso_fresh_rows";
 const CURRENT: &str = "pulso_current_rows";
-/// The scope's rows a compared step deleted (the old version of a changed row among them).
-pub const GONE: &str = "pulso_gone_rows";
-/// The rows a compared step inserted (the new version of a changed row among them).
-pub const ADDED: &str = "pulso_added_rows";
+/// The rows only one side holds, with that `side`: 1, the scope's rows as they were; 2, the
+/// rows built. A changed row is there twice, old and new.
+const CHANGED: &str = "pulso_changed_rows";
+/// The scope's rows a compared step deleted (the old version of a changed row among them), as
+/// a FROM item.
+pub const GONE: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 1) gone";
+/// The rows a compared step inserted (the new version of a changed row among them), as a FROM
+/// item.
+pub const ADDED: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 2) added";
 
 /// What a comparison wrote.
 pub struct Written {
@@ -170,15 +175,19 @@ async fn changed_rows(
         .map(|row| row.try_get("", "n"))
         .transpose()?
         .unwrap_or(0);
-    // What is left of the scope is what stayed the same.
-    for (name, minuend, subtrahend) in [(GONE, CURRENT, FRESH), (ADDED, FRESH, CURRENT)] {
-        txn.execute_unprepared(&d.create_temporary_as(
-            name,
-            columns,
-            &format!("SELECT * FROM {minuend} EXCEPT SELECT * FROM {subtrahend}"),
-        ))
-        .await?;
-    }
+    // What is left of the scope is what stayed the same. One grouping of both sides finds the
+    // rows of either that the other lacks (each side holds a row once: the key is unique), where
+    // two EXCEPTs read both sides twice (a quarter's open campaigns' payments: 0.1 s each).
+    txn.execute_unprepared(&d.create_temporary_as(
+        CHANGED,
+        &format!("{columns}, side"),
+        &format!(
+            "SELECT {columns}, MIN(side) FROM ( \
+                SELECT *, 1 AS side FROM {CURRENT} UNION ALL SELECT *, 2 AS side FROM {FRESH} \
+             ) both_sides GROUP BY {columns} HAVING COUNT(*) = 1"
+        ),
+    ))
+    .await?;
     // The reach again on the deleted rows: its bounds let the engine get to them through an
     // index, where the key alone had it scan the whole table to delete a handful.
     let deleted = txn
@@ -190,7 +199,7 @@ async fn changed_rows(
         .await?;
     let inserted = txn
         .execute_unprepared(&format!(
-            "INSERT INTO {table} ({columns}) SELECT * FROM {ADDED}"
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {ADDED}"
         ))
         .await?;
     for temporary in [FRESH, CURRENT] {
@@ -225,11 +234,9 @@ async fn execute_all(txn: &DatabaseTransaction, statements: &[String]) -> Result
 
 /// Drops the rows a compared step removed and added, kept by `apply(…, true)`.
 pub async fn drop_diff(txn: &DatabaseTransaction) -> Result<(), DbErr> {
-    for temporary in [GONE, ADDED] {
-        txn.execute_unprepared(&format!("DROP TABLE {temporary}"))
-            .await?;
-    }
-    Ok(())
+    txn.execute_unprepared(&format!("DROP TABLE {CHANGED}"))
+        .await
+        .map(drop)
 }
 
 async fn query_one(
