@@ -367,9 +367,15 @@ async fn run(
         None => changes::Changed::default(),
     };
     txn.commit().await?;
-    database::refresh_statistics(db, step.name, written.deleted + written.inserted)
-        .await
-        .map_err(|e| context_error(step.name, "analyze", e))?;
+    // A derived table changes with its step's rows, by as many rows at most.
+    for table in [Some(step.name), step.write.derived_table()]
+        .into_iter()
+        .flatten()
+    {
+        database::refresh_statistics(db, table, written.deleted + written.inserted)
+            .await
+            .map_err(|e| context_error(step.name, "analyze", e))?;
+    }
     let report = StepReport {
         step: step.name,
         rows: written.built,

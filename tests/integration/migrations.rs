@@ -7,12 +7,13 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{Engine, TestDb, on_both_engines, query_strings, table_names};
 
 /// Every table of DOMAIN.md, plus the schema's own bookkeeping.
-const TABLES: [&str; 28] = [
+const TABLES: [&str; 29] = [
     "assignment_data",
     "aux_calendario_habiles",
     "aux_campana_dia",
     "aux_cuenta_campana",
     "aux_cuenta_estado_diario",
+    "aux_cuenta_hitos",
     "aux_documento_cuenta",
     "aux_feriados",
     "aux_gestion_cuenta",
@@ -44,7 +45,8 @@ on_both_engines!(
     timescale_mode_is_recorded,
     the_daily_state_drops_its_campaign_day_index,
     the_gestiones_indexes_are_leaner,
-    the_changed_raw_rows_are_indexed_on_postgres
+    the_changed_raw_rows_are_indexed_on_postgres,
+    the_account_milestones_start_from_the_fan_out_built
 );
 
 async fn up_down_up(engine: Engine) {
@@ -66,7 +68,7 @@ async fn up_down_up(engine: Engine) {
 }
 
 /// aux_cuenta_estado_diario's (archivo_campana, fecha_proceso) index goes away with its
-/// migration (the fourth from last) and comes back when it is undone.
+/// migration (the fifth from last) and comes back when it is undone.
 async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
@@ -76,7 +78,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let after = indexes(&db, engine, table).await;
     assert!(!after.iter().any(|name| name == second), "{after:?}");
 
-    Migrator::down(&db, Some(4)).await.expect("down four");
+    Migrator::down(&db, Some(5)).await.expect("down five");
     assert!(
         indexes(&db, engine, table)
             .await
@@ -85,7 +87,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     );
 }
 
-/// The last but one migration: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
+/// The third from last migration: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
 /// (fecha_gestion), and aux_gestiones' (cod_luna, fecha_gestion) index goes away on PostgreSQL,
 /// which hash-joins its readers (SQLite keeps it); undone, both come back as they were.
 async fn the_gestiones_indexes_are_leaner(engine: Engine) {
@@ -107,7 +109,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
         "{fan_out:?}"
     );
 
-    Migrator::down(&db, Some(2)).await.expect("down two");
+    Migrator::down(&db, Some(3)).await.expect("down three");
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert!(has(&gestiones, client_day), "{gestiones:?}");
@@ -117,7 +119,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
     );
 }
 
-/// The last migration: on PostgreSQL, BRIN indexes on updated_at of the raw tables a load
+/// The last but one migration: on PostgreSQL, BRIN indexes on updated_at of the raw tables a load
 /// changes by the thousand rows; SQLite gets none. Undone, they go.
 async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
     let test_db = TestDb::create(engine).await;
@@ -152,11 +154,51 @@ async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
         );
     }
 
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    Migrator::down(&db, Some(2)).await.expect("down two");
     for table in tables {
         let names = indexes(&db, engine, table).await;
         assert!(!names.contains(&changed_rows(table)), "{table}: {names:?}");
     }
+}
+
+/// The last migration: aux_cuenta_hitos starts with the milestones of the fan-out already
+/// built, so the first refresh after the upgrade counts every account as before it.
+async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    // Account A1 of campaign X: a bot gestión, then a human contact with a promise; A2 of X
+    // and B1 of Y: one non-contact each.
+    let (t, f) = match engine {
+        Engine::Postgres => ("TRUE", "FALSE"),
+        Engine::Sqlite => ("1", "0"),
+    };
+    let fan_out = format!(
+        "INSERT INTO aux_gestion_cuenta (archivo, cuenta, canal, gestion_uid, cod_luna, \
+         fecha_gestion, contactabilidad, es_compromiso) VALUES \
+         ('X', 'A1', 'VOICEBOT', 'v1', 'L1', '2025-06-03', 'NO_CONTACTO', {f}), \
+         ('X', 'A1', 'CALL', 'c1', 'L1', '2025-06-05', 'CONTACTO_EFECTIVO', {t}), \
+         ('X', 'A1', 'CALL', 'c2', 'L1', '2025-06-04', 'CONTACTO_NO_EFECTIVO', {f}), \
+         ('X', 'A2', 'VOICEBOT', 'v2', 'L2', '2025-06-06', 'SIN_CLASIFICAR', {f}), \
+         ('Y', 'B1', 'VOICEBOT', 'v3', 'L3', '2025-06-02', 'NO_CONTACTO', {f})"
+    );
+    db.execute_unprepared(&fan_out).await.unwrap();
+
+    Migrator::up(&db, None).await.expect("up again");
+    let sql = "SELECT archivo || ' ' || cuenta || ' ' || CAST(primera_gestion AS TEXT) || ' ' || \
+        COALESCE(CAST(primera_cd AS TEXT), '-') || ' ' || \
+        COALESCE(CAST(primera_cd_ci AS TEXT), '-') || ' ' || \
+        COALESCE(CAST(primera_pdp AS TEXT), '-') AS row \
+        FROM aux_cuenta_hitos ORDER BY archivo, cuenta";
+    assert_eq!(
+        query_strings(&db, sql, "row").await,
+        [
+            "X A1 2025-06-03 2025-06-05 2025-06-04 2025-06-05",
+            "X A2 2025-06-06 - - -",
+            "Y B1 2025-06-02 - - -",
+        ]
+    );
 }
 
 async fn indexes(db: &sea_orm::DatabaseConnection, engine: Engine, table: &str) -> Vec<String> {
