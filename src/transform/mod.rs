@@ -4,7 +4,8 @@
 //! Order (§7.6): calendar → campaign accounts → gestiones → fan-out → payments → account daily
 //! state → marts; the payments read their documents' accounts (aux_documento_cuenta), which
 //! are kept between builds and looked up again only for the documents a load changed (see
-//! `owners`). Each step deletes the rows of the scope and inserts the new ones in one
+//! `owners`), and the fan-out step keeps each account's first gestión days (aux_cuenta_hitos,
+//! which the dashboard counts) in step with the fan-out rows it changed. Each step deletes the rows of the scope and inserts the new ones in one
 //! transaction, so a failure leaves the previously published rows intact and a rebuild is
 //! idempotent; the large aux tables and the payments compare the new rows with the scope's
 //! first and write only the differences (`rewrite`). Each step is one SQL text; engine

@@ -26,7 +26,7 @@ pub enum Write {
 }
 
 impl Write {
-    /// The tables the write changes besides the step's own.
+    /// The table the write keeps in step besides the step's own, if any.
     pub fn derived_table(&self) -> Option<&'static str> {
         match self {
             Self::Compare(Diff {
