@@ -10,7 +10,7 @@ use super::{
     Step,
     campaigns::camp_cte,
     context::{Ctx, normalised_text},
-    rewrite::{ADDED, Afterwards, Diff, GONE},
+    rewrite::{Afterwards, CHANGED, Diff},
 };
 
 /// Contactabilidad from a homologated text (§4): case-insensitive, `_` ≡ space; anything else,
@@ -231,15 +231,13 @@ WHERE {in_campaigns} AND {in_days}{rebuilt}",
 /// every account of the scope's campaigns does.
 fn milestones_kept(ctx: &Ctx) -> Afterwards {
     let d = ctx.d;
-    let changed =
-        format!("SELECT archivo, cuenta FROM {GONE} UNION SELECT archivo, cuenta FROM {ADDED}");
     // The key's columns as lists first, so that the primary key reaches the accounts' rows: the
     // step plans without nested loops (see `Dialect::build_settings`), and the pairs alone
     // were joined by hashing the open campaigns' whole fan-out.
     let changed_accounts = format!(
-        "{} AND {} AND (archivo, cuenta) IN ({changed})",
-        d.in_values_of("archivo", &format!("SELECT archivo FROM ({changed}) c")),
-        d.in_values_of("cuenta", &format!("SELECT cuenta FROM ({changed}) c")),
+        "{} AND {} AND (archivo, cuenta) IN (SELECT archivo, cuenta FROM {CHANGED})",
+        d.in_values_of("archivo", &format!("SELECT archivo FROM {CHANGED}")),
+        d.in_values_of("cuenta", &format!("SELECT cuenta FROM {CHANGED}")),
     );
     let rebuilt = |accounts: &str| {
         vec![

@@ -9,8 +9,9 @@
 //! the row just deleted (a heap visit per row). Here the new rows and the scope's rows are each
 //! read once into a temporary table and compared as sets: rows that differ or are gone are
 //! deleted, rows that are new or changed are inserted, and the rows that stayed the same are
-//! not touched. The two differences are kept in temporary tables of their own, so that a probe
-//! (see `changes`) reads what changed from them instead of comparing the scope again.
+//! not touched. The rows that changed, old and new, are kept in a temporary table of their own
+//! until the step's transaction ends, so that its probe (see `changes`) and a table derived
+//! from its rows read what changed there instead of comparing the scope again.
 //!
 //! A scope without any rows (the first build of those days) is simply inserted, unless the
 //! differences are to be kept.
@@ -102,7 +103,7 @@ pub struct Diff {
 pub struct Afterwards {
     /// The derived table.
     pub table: &'static str,
-    /// Statements reading the rows the step removed and added ([`GONE`], [`ADDED`]).
+    /// Statements reading the rows the step removed and added ([`CHANGED`]).
     pub from_changes: Vec<String>,
     /// Statements reading the scope's rows as written.
     pub from_scope: Vec<String>,
@@ -116,7 +117,7 @@ const FRESH: &str = "pulso_fresh_rows";
 const CURRENT: &str = "pulso_current_rows";
 /// The rows only one side holds, with that `side`: 1, the scope's rows as they were; 2, the
 /// rows built. A changed row is there twice, old and new.
-const CHANGED: &str = "pulso_changed_rows";
+pub const CHANGED: &str = "pulso_changed_rows";
 /// The scope's rows a compared step deleted (the old version of a changed row among them), as
 /// a FROM item.
 pub const GONE: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 1) gone";
