@@ -12,7 +12,7 @@
 //! earliest day a changed row touches lowers the `from` of its campaign for the steps that
 //! follow (and the days of the day-keyed rows, which hold every campaign at once). The daily
 //! state takes the changed days as they are ([`Moves`]): a changed payment moves it only until
-//! the next snapshot.
+//! the next snapshot, a changed account only its own rows.
 
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
@@ -46,12 +46,12 @@ pub struct Holds {
     pub client: Option<&'static str>,
 }
 
-/// What a probe found changed: per campaign, the days its changed rows affect, and the days a
-/// change of the clients it holds affects (a subset), with the client it moved when the row
-/// names one.
+/// What a probe found changed: per campaign, the days its changed rows affect (with the account
+/// a changed row names, when it [`Moves::TheAccount`]), and the days a change of the clients it
+/// holds affects (a subset), with the client it moved when the row names one.
 #[derive(Default)]
 pub struct Changed {
-    pub days: Vec<(String, NaiveDate)>,
+    pub days: Vec<(String, Option<String>, NaiveDate)>,
     pub regrouped: Vec<(String, Option<String>, NaiveDate)>,
 }
 
@@ -60,6 +60,9 @@ pub struct Changed {
 pub enum Moves {
     /// Every later day, as for the other dated rows.
     EveryLaterDay,
+    /// Every later day of the account in the named column only: a row of the daily state reads
+    /// its own account's attributes and no other's.
+    TheAccount(&'static str),
     /// A payment: the days until the next snapshot, which nets it (§7.3).
     UntilTheNextSnapshot,
 }
@@ -87,7 +90,7 @@ pub const CUENTA_CAMPANA: Probe = Probe {
     read_later: EVERY_ROW,
     // Every day of the campaign's window reads the account's attributes.
     day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
-    moves: Moves::EveryLaterDay,
+    moves: Moves::TheAccount("cuenta"),
     // Re-listed accounts change their fecha_asignacion, not their client.
     holds: Some(Holds {
         columns: "archivo, cuenta, cod_luna",
@@ -160,11 +163,11 @@ pub async fn changed_days(
     ctx: &Ctx,
     versions: Versions,
 ) -> Result<Changed, DbErr> {
-    let days = changed_in(txn, probe, ctx, versions, probe.columns, None)
-        .await?
-        .into_iter()
-        .map(|(campaign, _, day)| (campaign, day))
-        .collect();
+    let account = match probe.moves {
+        Moves::TheAccount(column) => Some(column),
+        Moves::EveryLaterDay | Moves::UntilTheNextSnapshot => None,
+    };
+    let days = changed_in(txn, probe, ctx, versions, probe.columns, account).await?;
     let regrouped = match &probe.holds {
         Some(holds) => changed_in(txn, probe, ctx, versions, holds.columns, holds.client).await?,
         None => Vec::new(),
@@ -179,8 +182,8 @@ pub async fn changed_days(
     Ok(Changed { days, regrouped })
 }
 
-/// The campaigns, clients (`client` of the changed rows, when given) and days that the rows
-/// added or removed in `columns` affect.
+/// The campaigns, clients or accounts (the column `client` of the changed rows, when given)
+/// and days that the rows added or removed in `columns` affect.
 async fn changed_in(
     txn: &DatabaseTransaction,
     probe: &Probe,

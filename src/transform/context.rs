@@ -25,9 +25,13 @@ pub struct Ctx {
     pub to: Option<NaiveDate>,
     /// The raw rows the load changed, when known (see [`Self::debt_rows_rebuilt`]).
     pub touched: Option<Touched>,
-    /// The first day a change of a campaign's shape or accounts (aux_campana_dia,
-    /// aux_cuenta_campana) moved, per campaign: it moves every later day of the daily state too.
+    /// The first day a change of a campaign's shape (aux_campana_dia), or of more of its accounts
+    /// (aux_cuenta_campana) than `relisted` lists, moved, per campaign: it moves every later day
+    /// of the daily state too, for every account.
     pub reshaped: BTreeMap<String, NaiveDate>,
+    /// The accounts whose rows of aux_cuenta_campana changed, per campaign, with the first day
+    /// they moved: of the daily state, only their rows move (see [`Self::debt_relisted`]).
+    pub relisted: BTreeMap<String, (NaiveDate, Vec<String>)>,
     /// Of those, the campaigns whose days changed, with the first day that moved (also those
     /// with too many moved clients to list, see `rehomed`). With the clients that joined or
     /// left a campaign, the only change of it that the gestiones' archivo_principal and the
@@ -77,8 +81,8 @@ impl Ctx {
     }
 
     /// Campaigns rebuilt from a day before `from`, each with that day: a change of their
-    /// campaign-wide rows (`reshaped`, `paid`) moved their earlier days (see `changes`). The
-    /// other campaigns keep `from`.
+    /// campaign-wide rows (`reshaped`, `relisted`, `paid`) moved their earlier days (see
+    /// `changes`). The other campaigns keep `from`.
     pub fn earlier(&self) -> BTreeMap<String, NaiveDate> {
         let Some(from) = self.from else {
             return BTreeMap::new();
@@ -88,7 +92,9 @@ impl Ctx {
             .iter()
             .filter_map(|(campaign, days)| Some((campaign, *days.first()?)));
         let mut earlier = BTreeMap::new();
-        for (campaign, day) in self.reshaped.iter().map(|(c, d)| (c, *d)).chain(paid) {
+        let relisted = self.relisted.iter().map(|(c, (d, _))| (c, *d));
+        let reshaped = self.reshaped.iter().map(|(c, d)| (c, *d));
+        for (campaign, day) in reshaped.chain(relisted).chain(paid) {
             if day < from {
                 let first = earlier.entry(campaign.clone()).or_insert(day);
                 *first = (*first).min(day);
@@ -169,6 +175,33 @@ impl Ctx {
             .map(|touched| format!("({cuenta}, {snapshot}) IN ({touched})"))
     }
 
+    /// The rows of the daily state of a relisted account (`relisted`): on day `day` of the
+    /// campaign `archivo`, of its account `cuenta`; with `cuenta` `None`, the days that hold such
+    /// rows. `None`: no account was relisted.
+    pub fn debt_relisted(&self, archivo: &str, cuenta: Option<&str>, day: &str) -> Option<String> {
+        let arms: Vec<String> = self
+            .relisted
+            .iter()
+            .map(|(campaign, (first, accounts))| {
+                let mut parts = vec![
+                    format!("{archivo} = {}", quote(campaign)),
+                    format!("{day} >= {}", self.date(*first)),
+                ];
+                parts.extend(cuenta.map(|cuenta| in_list(cuenta, accounts)));
+                parts.extend(self.until_to(day));
+                format!("({})", and_all(parts))
+            })
+            .collect();
+        (!arms.is_empty()).then(|| format!("({})", arms.join(" OR ")))
+    }
+
+    /// `cuenta` is an account of any campaign's relisted accounts: the debt their rows read.
+    pub fn relisted_account(&self, cuenta: &str) -> Option<String> {
+        let accounts: BTreeSet<&String> = self.relisted.values().flat_map(|(_, a)| a).collect();
+        let accounts: Vec<String> = accounts.into_iter().cloned().collect();
+        (!accounts.is_empty()).then(|| in_list(cuenta, &accounts))
+    }
+
     /// A snapshot day with changed trandeuda rows: a day that reads it can have accounts to
     /// rebuild (see [`Self::debt_account_rebuilt`]).
     pub fn debt_snapshot_touched(&self, snapshot: &str) -> Option<String> {
@@ -211,9 +244,13 @@ impl Ctx {
     pub fn debt_rows_rebuilt(&self) -> String {
         let (archivo, day, snapshot) = ("archivo_campana", "fecha_proceso", "fecha_snapshot");
         let whole = self.debt_day_rebuilt(archivo, day, snapshot);
-        let rebuilt = match self.debt_account_rebuilt("cuenta", snapshot) {
-            None => whole,
-            Some(account) => format!("({whole} OR {account})"),
+        let accounts = [
+            self.debt_account_rebuilt("cuenta", snapshot),
+            self.debt_relisted(archivo, Some("cuenta"), day),
+        ];
+        let rebuilt = match accounts.into_iter().flatten().collect::<Vec<_>>() {
+            accounts if accounts.is_empty() => whole,
+            accounts => format!("({whole} OR {})", accounts.join(" OR ")),
         };
         format!("{} AND {rebuilt}", self.debt_rows_reach())
     }
@@ -232,6 +269,7 @@ impl Ctx {
             let lowest = start
                 .into_iter()
                 .chain(self.reshaped.values().copied())
+                .chain(self.relisted.values().map(|(first, _)| *first))
                 .chain(self.paid.values().flatten().copied())
                 .min()
                 .unwrap_or(self.today);

@@ -71,8 +71,9 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
             "t.fecha_proceso BETWEEN (SELECT MIN(s) FROM days) AND (SELECT MAX(s) FROM days) \
          AND ((t.fecha_proceso IN (SELECT s FROM days WHERE whole) AND t.cod_cuenta IN ( \
             SELECT cuenta FROM aux_cuenta_campana \
-            WHERE archivo IN (SELECT archivo FROM days WHERE whole))){})",
-            or_else(ctx.debt_account_rebuilt("t.cod_cuenta", "t.fecha_proceso"))
+            WHERE archivo IN (SELECT archivo FROM days WHERE whole))){}{})",
+            or_else(ctx.debt_account_rebuilt("t.cod_cuenta", "t.fecha_proceso")),
+            or_else(ctx.relisted_account("t.cod_cuenta")),
         ),
     );
     let saldo = d.round2(&d.greatest("COALESCE(ad.monto, 0) - COALESCE(p.monto, 0)", "0"));
@@ -98,21 +99,21 @@ sday AS MATERIALIZED (
     FROM (SELECT DISTINCT fecha FROM campaign_days) x
 ),
 -- The days with rows to rebuild: for every account (`whole`), or for some (see
--- `Ctx::debt_day_rebuilt` and `Ctx::debt_account_rebuilt`). `whole` is a plain boolean, which
--- the planner takes for half the rows: compared with 1, it took it for 0.5% and hashed the
--- month's 730,000 rows instead of their debt.
+-- `Ctx::debt_day_rebuilt`, `Ctx::debt_account_rebuilt` and `Ctx::debt_relisted`). `whole` is a
+-- plain boolean, which the planner takes for half the rows: compared with 1, it took it for
+-- 0.5% and hashed the month's 730,000 rows instead of their debt.
 days AS MATERIALIZED (
     SELECT k.archivo, k.fecha, k.fecha_apertura, s.s, ({day_rebuilt}) AS whole
     FROM campaign_days k
     JOIN sday s ON s.fecha = k.fecha
-    WHERE {day_rebuilt}{or_snapshot_touched}
+    WHERE {day_rebuilt}{or_snapshot_touched}{or_relisted_day}
 ),
 rebuilt AS (
     SELECT k.archivo, k.fecha, k.fecha_apertura, k.s, a.cod_luna, a.cuenta, a.servicio,
         a.fecha_asignacion, a.fecha_vencimiento
     FROM days k
     JOIN aux_cuenta_campana a ON a.archivo = k.archivo
-    WHERE k.whole{or_account_rebuilt}
+    WHERE k.whole{or_account_rebuilt}{or_relisted}
 ),
 {debt},
 -- Counted payments of the account after its snapshot, up to D (§7.3 monto_saldo_actual).
@@ -143,6 +144,8 @@ LEFT JOIN paid p ON p.archivo = r.archivo AND p.fecha = r.fecha AND p.cuenta = r
                 day_rebuilt = ctx.debt_day_rebuilt("k.archivo", "k.fecha", "s.s"),
                 or_snapshot_touched = or_else(ctx.debt_snapshot_touched("s.s")),
                 or_account_rebuilt = or_else(ctx.debt_account_rebuilt("a.cuenta", "k.s")),
+                or_relisted_day = or_else(ctx.debt_relisted("k.archivo", None, "k.fecha")),
+                or_relisted = or_else(ctx.debt_relisted("k.archivo", Some("a.cuenta"), "k.fecha")),
                 latest_snapshot = snapshot_day("x.fecha", true),
             ),
             afterwards: None,

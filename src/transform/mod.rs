@@ -166,6 +166,7 @@ pub async fn build(
         to: scope.to,
         touched: scope.touched,
         reshaped: BTreeMap::new(),
+        relisted: BTreeMap::new(),
         regrouped: BTreeMap::new(),
         rehomed: BTreeMap::new(),
         paid: BTreeMap::new(),
@@ -232,6 +233,10 @@ pub async fn build(
 /// [`Ctx::rehomed`]).
 const MOVED_CLIENTS: usize = 500;
 
+/// How many accounts whose attributes changed a build names one by one per campaign (see
+/// [`Ctx::relisted`]).
+const RELISTED_ACCOUNTS: usize = 500;
+
 /// Lowers a campaign's `from` to the earliest day a step's probe found its rows changed, when
 /// earlier, and the day-keyed rows' days with it; records what the change `moves` in the daily
 /// state (see [`Ctx::debt_day_rebuilt`]) and, when it changed which clients a campaign holds,
@@ -250,29 +255,34 @@ async fn widen(
     for (campaign, client, day) in changed.regrouped {
         match client {
             None => keep_earliest(&mut ctx.regrouped, campaign, day),
-            Some(client) => {
-                let (first, clients) = ctx
-                    .rehomed
-                    .entry(campaign.clone())
-                    .or_insert_with(|| (day, Vec::new()));
-                *first = (*first).min(day);
-                clients.push(client);
-                // Past a few hundred clients (a campaign assigned today), every client of the
-                // campaign is read instead of a list.
-                if clients.len() > MOVED_CLIENTS
-                    && let Some((moved, _)) = ctx.rehomed.remove(&campaign)
-                {
-                    keep_earliest(&mut ctx.regrouped, campaign, moved);
-                }
-            }
+            // Past a few hundred clients (a campaign assigned today), every client of the
+            // campaign is read instead of a list.
+            Some(client) => listed_or_whole(
+                (&mut ctx.rehomed, MOVED_CLIENTS),
+                &mut ctx.regrouped,
+                campaign,
+                client,
+                day,
+            ),
         }
     }
-    for (campaign, day) in changed.days {
-        match moves {
+    for (campaign, account, day) in changed.days {
+        match (moves, account) {
             // Also a day on or after `from`: with the load's changes known, the daily state
             // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
-            changes::Moves::EveryLaterDay => keep_earliest(&mut ctx.reshaped, campaign, day),
-            changes::Moves::UntilTheNextSnapshot => {
+            (changes::Moves::EveryLaterDay, _) | (changes::Moves::TheAccount(_), None) => {
+                keep_earliest(&mut ctx.reshaped, campaign, day);
+            }
+            // Past a few hundred accounts (a campaign assigned today), every account of the
+            // campaign is rebuilt instead of a list.
+            (changes::Moves::TheAccount(_), Some(account)) => listed_or_whole(
+                (&mut ctx.relisted, RELISTED_ACCOUNTS),
+                &mut ctx.reshaped,
+                campaign,
+                account,
+                day,
+            ),
+            (changes::Moves::UntilTheNextSnapshot, _) => {
                 ctx.paid.entry(campaign).or_default().insert(day);
             }
         }
@@ -288,6 +298,31 @@ async fn widen(
         ctx.days = gestion_days(db, ctx).await?;
     }
     Ok(())
+}
+
+/// Lists `item` (a client, an account) among those that moved in `campaign` from `day` on, in
+/// `listed`, unless `whole` moves every one of the campaign's from that day or earlier. Past
+/// `limit` items, the campaign moves to `whole`, from the first day of its list.
+fn listed_or_whole(
+    (listed, limit): (&mut BTreeMap<String, (NaiveDate, Vec<String>)>, usize),
+    whole: &mut BTreeMap<String, NaiveDate>,
+    campaign: String,
+    item: String,
+    day: NaiveDate,
+) {
+    if whole.get(&campaign).is_some_and(|&first| first <= day) {
+        return;
+    }
+    let (first, items) = listed
+        .entry(campaign.clone())
+        .or_insert_with(|| (day, Vec::new()));
+    *first = (*first).min(day);
+    items.push(item);
+    if items.len() > limit
+        && let Some((first, _)) = listed.remove(&campaign)
+    {
+        keep_earliest(whole, campaign, first);
+    }
 }
 
 /// Records `day` for `campaign` in `first`, unless an earlier day is there.
@@ -487,6 +522,7 @@ pub async fn affected_scope(
         to: None,
         touched: None,
         reshaped: BTreeMap::new(),
+        relisted: BTreeMap::new(),
         regrouped: BTreeMap::new(),
         rehomed: BTreeMap::new(),
         paid: BTreeMap::new(),
@@ -625,6 +661,7 @@ mod tests {
             to: None,
             touched: None,
             reshaped: BTreeMap::new(),
+            relisted: BTreeMap::new(),
             regrouped: BTreeMap::new(),
             rehomed: BTreeMap::new(),
             paid: BTreeMap::new(),

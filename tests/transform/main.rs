@@ -31,7 +31,8 @@ on_both_engines!(
     a_gestion_moved_to_another_client_leaves_its_old_day,
     a_gestion_that_loses_its_client_is_rebuilt,
     a_reassigned_account_moves_its_clients_archivo_principal,
-    a_new_due_date_leaves_the_campaigns_gestiones_as_built,
+    a_new_due_date_rebuilds_only_its_accounts_rows,
+    an_account_that_leaves_its_campaign_takes_its_daily_state_along,
     a_shorter_window_moves_the_gestiones_of_its_last_days,
     a_homologation_change_reclassifies_the_open_campaigns_gestiones,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
@@ -446,6 +447,23 @@ async fn a_reassigned_account_moves_its_clients_archivo_principal(engine: Engine
     assert!(moved);
 }
 
+/// An account whose assignment row is re-delivered rejected leaves its campaign: its
+/// daily-state rows go, and no other account's row is rebuilt.
+async fn an_account_that_leaves_its_campaign_takes_its_daily_state_along(engine: Engine) {
+    let (test_db, built, moved) = built_after(
+        engine,
+        &format!(
+            "UPDATE raw_asignaciones SET motivo_rechazo = 'Cuenta duplicada', \
+             updated_at = '{TOUCHED_AT}' WHERE cuenta = 'C61'"
+        ),
+    )
+    .await;
+    assert!(moved);
+    assert_eq!(built["aux_cuenta_estado_diario"], 0);
+    let left = "SELECT COUNT(*) AS n FROM aux_cuenta_estado_diario WHERE cuenta = 'C61'";
+    assert_eq!(count(&test_db.connection, left).await, 0);
+}
+
 /// A campaign whose window changes moves the gestiones of every client it held on the days
 /// that changed, none of whose rows did.
 async fn a_shorter_window_moves_the_gestiones_of_its_last_days(engine: Engine) {
@@ -466,8 +484,9 @@ async fn a_shorter_window_moves_the_gestiones_of_its_last_days(engine: Engine) {
 }
 
 /// An account whose attributes change but not its client (a re-listed assignment with a new due
-/// date) moves the campaign's daily state and marts, but no gestión and no fan-out row.
-async fn a_new_due_date_leaves_the_campaigns_gestiones_as_built(engine: Engine) {
+/// date) moves the campaign's marts and its own daily state, but no other account's, no gestión
+/// and no fan-out row.
+async fn a_new_due_date_rebuilds_only_its_accounts_rows(engine: Engine) {
     let (_db, built, moved) = built_after(
         engine,
         &format!(
@@ -479,6 +498,9 @@ async fn a_new_due_date_leaves_the_campaigns_gestiones_as_built(engine: Engine) 
     assert!(moved);
     assert_eq!(built["aux_gestiones"], 0);
     assert_eq!(built["aux_gestion_cuenta"], 0);
+    // C71's rows on B's two days: the daily state reads no other account's attributes (every
+    // account of B would be 4 on each day).
+    assert_eq!(built["aux_cuenta_estado_diario"], 2);
 }
 
 /// A homologation change reclassifies the gestiones of the open campaigns' days, every one of
