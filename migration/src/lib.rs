@@ -18,6 +18,7 @@ mod m20261203_000008_document_accounts;
 mod m20261204_000009_gestiones_indexes;
 mod m20261204_000010_touched_rows_indexes;
 mod m20261204_000011_account_milestones;
+mod m20261204_000012_gestion_counts;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -25,6 +26,12 @@ pub use m20261204_000010_touched_rows_indexes::{CHANGED_ROWS_INDEXED, changed_ro
 /// aux_cuenta_hitos, which the transform keeps in step with the fan-out.
 pub mod account_milestones {
     pub use super::m20261204_000011_account_milestones::{COLUMNS, TABLE, milestones_of};
+}
+/// aux_gestiones_servicio_dia, which the transform keeps in step with the fan-out.
+pub mod gestion_counts {
+    pub use super::m20261204_000012_gestion_counts::{
+        COLUMNS, TABLE, counting_accounts, counts_of,
+    };
 }
 
 pub struct Migrator;
@@ -44,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000009_gestiones_indexes::Migration),
             Box::new(m20261204_000010_touched_rows_indexes::Migration),
             Box::new(m20261204_000011_account_milestones::Migration),
+            Box::new(m20261204_000012_gestion_counts::Migration),
         ]
     }
 }

@@ -37,6 +37,8 @@ pub struct Ctx {
     /// left a campaign, the only change of it that the gestiones' archivo_principal and the
     /// fan-out read (re-listed accounts change only attributes).
     pub regrouped: BTreeMap<String, NaiveDate>,
+    /// The campaigns whose accounts (aux_cuenta_campana) changed, as the probe found them.
+    pub accounts_changed: BTreeSet<String>,
     /// The clients that joined or left a campaign, from the first day that moved.
     pub rehomed: BTreeMap<String, (NaiveDate, Vec<String>)>,
     /// The dates of the valid payments whose rows changed, per campaign: each moves the daily
@@ -77,6 +79,27 @@ impl Ctx {
         match &self.reassigned {
             None => self.in_campaigns(col),
             Some(list) => in_list(col, list),
+        }
+    }
+
+    /// The campaigns whose gestión counts (aux_gestiones_servicio_dia) are counted again whole,
+    /// not kept in step with the fan-out's changed rows: those whose accounts changed, since
+    /// the account that counts a client's gestiones may be another now. Without a `from` no
+    /// probe tells which did: every campaign whose accounts are rebuilt. `None`: none.
+    pub fn recounted(&self) -> Option<String> {
+        let recounted = self.recounted_in("archivo");
+        (recounted != NONE).then_some(recounted)
+    }
+
+    /// `col` names a campaign of [`Self::recounted`] (`1 = 0` when there is none).
+    pub fn recounted_in(&self, col: &str) -> String {
+        match self.from {
+            None => self.in_reassigned(col),
+            Some(_) if self.accounts_changed.is_empty() => NONE.to_string(),
+            Some(_) => {
+                let changed: Vec<String> = self.accounts_changed.iter().cloned().collect();
+                in_list(col, &changed)
+            }
         }
     }
 
@@ -484,9 +507,12 @@ impl Ctx {
 }
 
 /// `col` is one of `campaigns`.
+/// A predicate no row satisfies.
+const NONE: &str = "1 = 0";
+
 fn in_list(col: &str, campaigns: &[String]) -> String {
     if campaigns.is_empty() {
-        return "1 = 0".to_string();
+        return NONE.to_string();
     }
     let items: Vec<String> = campaigns.iter().map(|a| quote(a)).collect();
     format!("{col} IN ({})", items.join(", "))

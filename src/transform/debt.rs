@@ -148,7 +148,7 @@ LEFT JOIN paid p ON p.archivo = r.archivo AND p.fecha = r.fecha AND p.cuenta = r
                 or_relisted = or_else(ctx.debt_relisted("k.archivo", Some("a.cuenta"), "k.fecha")),
                 latest_snapshot = snapshot_day("x.fecha", true),
             ),
-            afterwards: None,
+            afterwards: Vec::new(),
         },
     )
 }

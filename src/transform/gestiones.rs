@@ -2,8 +2,9 @@
 //! (the fan-out of each gestión to the accounts of its client in every campaign whose window
 //! contains its Lima date).
 
-use migration::account_milestones::{
-    COLUMNS as MILESTONES, TABLE as MILESTONES_TABLE, milestones_of,
+use migration::{
+    account_milestones::{COLUMNS as MILESTONES, TABLE as MILESTONES_TABLE, milestones_of},
+    gestion_counts::{COLUMNS as COUNTS, TABLE as COUNTS_TABLE, counting_accounts, counts_of},
 };
 
 use super::{
@@ -179,7 +180,7 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
                 ma_k3 = key("m.n3"),
                 ts_order = d.timestamp_order("g.ts"),
             ),
-            afterwards: None,
+            afterwards: Vec::new(),
         },
     )
 }
@@ -219,7 +220,7 @@ WHERE {in_campaigns} AND {in_days}{rebuilt}",
                 in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
                 rebuilt = rebuilt("c.archivo", "g.cod_luna", "g.fecha_gestion"),
             ),
-            afterwards: Some(milestones_kept(ctx)),
+            afterwards: vec![milestones_kept(ctx), counts_kept(ctx)],
         },
     )
 }
@@ -252,5 +253,64 @@ fn milestones_kept(ctx: &Ctx) -> Afterwards {
         table: MILESTONES_TABLE,
         from_changes: rebuilt(&changed_accounts),
         from_scope: rebuilt(&ctx.in_campaigns("archivo")),
+    }
+}
+
+/// Keeps aux_gestiones_servicio_dia (the distinct gestiones per campaign × servicio × day, which
+/// the dashboard adds up) in step with the fan-out: the fan-out rows the step removed or added
+/// on a counting account take their gestión off or put it on their day's counts. A campaign
+/// whose accounts changed may count on other accounts now, so it is counted again whole, as is
+/// every campaign of the scope after a large rewrite.
+fn counts_kept(ctx: &Ctx) -> Afterwards {
+    let recount = |campaigns: &dyn Fn(&str) -> String| {
+        vec![
+            format!("DELETE FROM {COUNTS_TABLE} WHERE {}", campaigns("archivo")),
+            format!(
+                "INSERT INTO {COUNTS_TABLE} ({COUNTS}) {}",
+                counts_of(&campaigns("gc.archivo"), &campaigns("archivo"))
+            ),
+        ]
+    };
+    let mut from_changes = match ctx.recounted() {
+        Some(_) => recount(&|col: &str| ctx.recounted_in(col)),
+        None => Vec::new(),
+    };
+    let sign = "(CASE WHEN x.side = 2 THEN 1 ELSE -1 END)";
+    let counted = |condition: &str| format!("SUM(CASE WHEN {condition} THEN {sign} ELSE 0 END)");
+    let added = |col: &str| format!("{col} = {COUNTS_TABLE}.{col} + excluded.{col}");
+    from_changes.push(format!(
+        "INSERT INTO {COUNTS_TABLE} ({COUNTS})
+        SELECT x.archivo, a.servicio, x.fecha_gestion, SUM({sign}), {voicebot}, {llamadas},
+            {efectivas}
+        FROM {CHANGED} x
+        JOIN ({accounts}) a ON a.archivo = x.archivo AND a.cuenta = x.cuenta
+        WHERE NOT ({recounted})
+        GROUP BY x.archivo, a.servicio, x.fecha_gestion
+        ON CONFLICT (archivo, servicio, fecha_gestion) DO UPDATE SET {total}, {voicebot_set},
+            {llamadas_set}, {efectivas_set}",
+        voicebot = counted("x.canal = 'VOICEBOT'"),
+        llamadas = counted("x.canal = 'CALL'"),
+        efectivas = counted("x.contactabilidad = 'CONTACTO_EFECTIVO'"),
+        // The changed rows' clients' accounts: every account of a client and servicio, to find
+        // the one that counts.
+        accounts = counting_accounts(&format!(
+            "archivo IN (SELECT archivo FROM {CHANGED}) \
+             AND cod_luna IN (SELECT cod_luna FROM {CHANGED})"
+        )),
+        recounted = ctx.recounted_in("x.archivo"),
+        total = added("total"),
+        voicebot_set = added("voicebot"),
+        llamadas_set = added("llamadas"),
+        efectivas_set = added("efectivas"),
+    ));
+    // A day whose last gestión went has no row, as in a full build.
+    from_changes.push(format!(
+        "DELETE FROM {COUNTS_TABLE} WHERE total = 0 \
+         AND archivo IN (SELECT archivo FROM {CHANGED})"
+    ));
+    Afterwards {
+        table: COUNTS_TABLE,
+        from_changes,
+        from_scope: recount(&|col: &str| ctx.in_campaigns(col)),
     }
 }

@@ -4,10 +4,11 @@
 //! Order (§7.6): calendar → campaign accounts → gestiones → fan-out → payments → account daily
 //! state → marts; the payments read their documents' accounts (aux_documento_cuenta), which
 //! are kept between builds and looked up again only for the documents a load changed (see
-//! `owners`), and the fan-out step keeps each account's first gestión days (aux_cuenta_hitos,
-//! which the dashboard counts) in step with the fan-out rows it changed. Each step deletes the rows of the scope and inserts the new ones in one
-//! transaction, so a failure leaves the previously published rows intact and a rebuild is
-//! idempotent; the large aux tables and the payments compare the new rows with the scope's
+//! `owners`), and the fan-out step keeps each account's first gestión days (aux_cuenta_hitos)
+//! and each campaign × servicio × day's distinct gestiones (aux_gestiones_servicio_dia), which
+//! the dashboard counts, in step with the fan-out rows it changed. Each step deletes the rows
+//! of the scope and inserts the new ones in one transaction, so a failure leaves the previously
+//! published rows intact and a rebuild is idempotent; the large aux tables and the payments compare the new rows with the scope's
 //! first and write only the differences (`rewrite`). Each step is one SQL text; engine
 //! differences live in [`dialect`]. On PostgreSQL each step's table is analysed after it when
 //! the step rewrote a tenth of it, so the steps after it are planned for the rows just written.
@@ -42,7 +43,10 @@ mod owners;
 mod payments;
 mod rewrite;
 
-use std::{collections::BTreeMap, time::Instant};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    time::Instant,
+};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
@@ -169,6 +173,7 @@ pub async fn build(
         relisted: BTreeMap::new(),
         regrouped: BTreeMap::new(),
         rehomed: BTreeMap::new(),
+        accounts_changed: BTreeSet::new(),
         paid: BTreeMap::new(),
         days: None,
     };
@@ -267,6 +272,9 @@ async fn widen(
         }
     }
     for (campaign, account, day) in changed.days {
+        if let changes::Moves::TheAccount(_) = moves {
+            ctx.accounts_changed.insert(campaign.clone());
+        }
         match (moves, account) {
             // Also a day on or after `from`: with the load's changes known, the daily state
             // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
@@ -345,14 +353,11 @@ fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
             let reads = [scope, rows, probe.map_or("", |p| p.day)];
             (0..index)
                 .filter(|&before| {
-                    let written = [
-                        Some(steps[before].name),
-                        steps[before].write.derived_table(),
-                    ];
+                    let mut written = steps[before].write.derived_tables();
+                    written.push(steps[before].name);
                     STEPS[before].1.is_some()
                         || written
                             .iter()
-                            .flatten()
                             .any(|table| reads.iter().any(|sql| names_table(sql, table)))
                 })
                 .collect()
@@ -404,10 +409,9 @@ async fn run(
     };
     txn.commit().await?;
     // A derived table changes with its step's rows, by as many rows at most.
-    for table in [Some(step.name), step.write.derived_table()]
-        .into_iter()
-        .flatten()
-    {
+    let mut tables = step.write.derived_tables();
+    tables.push(step.name);
+    for table in tables {
         database::refresh_statistics(db, table, written.deleted + written.inserted)
             .await
             .map_err(|e| context_error(step.name, "analyze", e))?;
@@ -525,6 +529,7 @@ pub async fn affected_scope(
         relisted: BTreeMap::new(),
         regrouped: BTreeMap::new(),
         rehomed: BTreeMap::new(),
+        accounts_changed: BTreeSet::new(),
         paid: BTreeMap::new(),
         days: None,
     };
@@ -664,6 +669,7 @@ mod tests {
             relisted: BTreeMap::new(),
             regrouped: BTreeMap::new(),
             rehomed: BTreeMap::new(),
+            accounts_changed: BTreeSet::new(),
             paid: BTreeMap::new(),
             days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
         };

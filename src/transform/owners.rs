@@ -69,7 +69,7 @@ ranked AS (
 )
 SELECT nro_documento, cod_cuenta, fecha_proceso FROM ranked WHERE rn = 1"
             ),
-            afterwards: None,
+            afterwards: Vec::new(),
         },
     )
 }

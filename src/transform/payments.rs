@@ -53,7 +53,7 @@ JOIN acc a ON a.cuenta = o.cod_cuenta",
                 in_campaigns = ctx.in_campaigns("a.archivo"),
                 not_rejected = is_blank("motivo_rechazo"),
             ),
-            afterwards: None,
+            afterwards: Vec::new(),
         },
     )
 }

@@ -27,14 +27,11 @@ pub enum Write {
 }
 
 impl Write {
-    /// The table the write keeps in step besides the step's own, if any.
-    pub fn derived_table(&self) -> Option<&'static str> {
+    /// The tables the write keeps in step besides the step's own.
+    pub fn derived_tables(&self) -> Vec<&'static str> {
         match self {
-            Self::Compare(Diff {
-                afterwards: Some(afterwards),
-                ..
-            }) => Some(afterwards.table),
-            _ => None,
+            Self::Compare(diff) => diff.afterwards.iter().map(|a| a.table).collect(),
+            Self::Replace { .. } => Vec::new(),
         }
     }
 
@@ -94,8 +91,8 @@ pub struct Diff {
     pub key: &'static str,
     /// The new rows of the scope: `WITH … SELECT …`.
     pub rows: String,
-    /// Another table kept in step with this one, in the same transaction.
-    pub afterwards: Option<Afterwards>,
+    /// Other tables kept in step with this one, in the same transaction.
+    pub afterwards: Vec<Afterwards>,
 }
 
 /// How a table derived from a compared step's rows is kept in step with them, after they are
@@ -159,7 +156,7 @@ async fn changed_rows(
             .await?;
         let insert = format!("INSERT INTO {table} ({columns}) {}", diff.rows);
         let inserted = txn.execute_unprepared(&insert).await?;
-        if let Some(afterwards) = &diff.afterwards {
+        for afterwards in &diff.afterwards {
             execute_all(txn, &afterwards.from_scope).await?;
         }
         let inserted = inserted.rows_affected();
@@ -208,7 +205,7 @@ async fn changed_rows(
             .await?;
     }
     let (deleted, inserted) = (deleted.rows_affected(), inserted.rows_affected());
-    if let Some(afterwards) = &diff.afterwards {
+    for afterwards in &diff.afterwards {
         let statements = if deleted + inserted <= FEW_CHANGES {
             &afterwards.from_changes
         } else {

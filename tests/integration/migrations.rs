@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{Engine, TestDb, on_both_engines, query_strings, table_names};
 
 /// Every table of DOMAIN.md, plus the schema's own bookkeeping.
-const TABLES: [&str; 29] = [
+const TABLES: [&str; 30] = [
     "assignment_data",
     "aux_calendario_habiles",
     "aux_campana_dia",
@@ -18,6 +18,7 @@ const TABLES: [&str; 29] = [
     "aux_feriados",
     "aux_gestion_cuenta",
     "aux_gestiones",
+    "aux_gestiones_servicio_dia",
     "aux_pagos",
     "dashboard_data",
     "etl_execution_log",
@@ -46,7 +47,8 @@ on_both_engines!(
     the_daily_state_drops_its_campaign_day_index,
     the_gestiones_indexes_are_leaner,
     the_changed_raw_rows_are_indexed_on_postgres,
-    the_account_milestones_start_from_the_fan_out_built
+    the_account_milestones_start_from_the_fan_out_built,
+    the_gestion_counts_start_from_the_fan_out_built
 );
 
 async fn up_down_up(engine: Engine) {
@@ -56,12 +58,12 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (11, 0));
+    assert_eq!((state.applied, state.pending), (12, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 11));
+    assert_eq!((state.applied, state.pending), (0, 12));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
@@ -78,7 +80,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let after = indexes(&db, engine, table).await;
     assert!(!after.iter().any(|name| name == second), "{after:?}");
 
-    Migrator::down(&db, Some(5)).await.expect("down five");
+    Migrator::down(&db, Some(6)).await.expect("down six");
     assert!(
         indexes(&db, engine, table)
             .await
@@ -109,7 +111,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
         "{fan_out:?}"
     );
 
-    Migrator::down(&db, Some(3)).await.expect("down three");
+    Migrator::down(&db, Some(4)).await.expect("down four");
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert!(has(&gestiones, client_day), "{gestiones:?}");
@@ -154,20 +156,20 @@ async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
         );
     }
 
-    Migrator::down(&db, Some(2)).await.expect("down two");
+    Migrator::down(&db, Some(3)).await.expect("down three");
     for table in tables {
         let names = indexes(&db, engine, table).await;
         assert!(!names.contains(&changed_rows(table)), "{table}: {names:?}");
     }
 }
 
-/// The last migration: aux_cuenta_hitos starts with the milestones of the fan-out already
-/// built, so the first refresh after the upgrade counts every account as before it.
+/// Migration 11: aux_cuenta_hitos starts with the milestones of the fan-out already built, so
+/// the first refresh after the upgrade counts every account as before it.
 async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
     Migrator::up(&db, None).await.expect("up");
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    Migrator::down(&db, Some(2)).await.expect("down two");
     // Account A1 of campaign X: a bot gestión, then a human contact with a promise; A2 of X
     // and B1 of Y: one non-contact each.
     let (t, f) = match engine {
@@ -197,6 +199,57 @@ async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
             "X A1 2025-06-03 2025-06-05 2025-06-04 2025-06-05",
             "X A2 2025-06-06 - - -",
             "Y B1 2025-06-02 - - -",
+        ]
+    );
+}
+
+/// The last migration: aux_gestiones_servicio_dia starts with the counts of the fan-out
+/// already built, each gestión counted once per campaign × servicio × day.
+async fn the_gestion_counts_start_from_the_fan_out_built(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    let f = match engine {
+        Engine::Postgres => "FALSE",
+        Engine::Sqlite => "0",
+    };
+    // Campaign X: client L1 with two MOVIL accounts and a FIJA one, client L2 with one MOVIL.
+    let accounts = format!(
+        "INSERT INTO aux_cuenta_campana (archivo, cuenta, cod_luna, servicio, fecha_asignacion, \
+         fecha_vencimiento, es_frac, deuda_asig) VALUES \
+         ('X', 'A1', 'L1', 'MOVIL', '2025-06-01', NULL, {f}, 10), \
+         ('X', 'A2', 'L1', 'MOVIL', '2025-06-01', NULL, {f}, 10), \
+         ('X', 'A3', 'L1', 'FIJA', '2025-06-01', NULL, {f}, 10), \
+         ('X', 'B1', 'L2', 'MOVIL', '2025-06-01', NULL, {f}, 10)"
+    );
+    // L1's call c1 reaches its three accounts; L1's bot v1 and L2's call c2 the next day.
+    let fan_out = format!(
+        "INSERT INTO aux_gestion_cuenta (archivo, cuenta, canal, gestion_uid, cod_luna, \
+         fecha_gestion, contactabilidad, es_compromiso) VALUES \
+         ('X', 'A1', 'CALL', 'c1', 'L1', '2025-06-03', 'CONTACTO_EFECTIVO', {f}), \
+         ('X', 'A2', 'CALL', 'c1', 'L1', '2025-06-03', 'CONTACTO_EFECTIVO', {f}), \
+         ('X', 'A3', 'CALL', 'c1', 'L1', '2025-06-03', 'CONTACTO_EFECTIVO', {f}), \
+         ('X', 'A1', 'VOICEBOT', 'v1', 'L1', '2025-06-04', 'NO_CONTACTO', {f}), \
+         ('X', 'A2', 'VOICEBOT', 'v1', 'L1', '2025-06-04', 'NO_CONTACTO', {f}), \
+         ('X', 'A3', 'VOICEBOT', 'v1', 'L1', '2025-06-04', 'NO_CONTACTO', {f}), \
+         ('X', 'B1', 'CALL', 'c2', 'L2', '2025-06-04', 'CONTACTO_NO_EFECTIVO', {f})"
+    );
+    db.execute_unprepared(&accounts).await.unwrap();
+    db.execute_unprepared(&fan_out).await.unwrap();
+
+    Migrator::up(&db, None).await.expect("up again");
+    let sql = "SELECT archivo || ' ' || servicio || ' ' || CAST(fecha_gestion AS TEXT) || ' ' || \
+        CAST(total AS TEXT) || ' ' || CAST(voicebot AS TEXT) || ' ' || CAST(llamadas AS TEXT) \
+        || ' ' || CAST(efectivas AS TEXT) AS row \
+        FROM aux_gestiones_servicio_dia ORDER BY servicio, fecha_gestion";
+    assert_eq!(
+        query_strings(&db, sql, "row").await,
+        [
+            "X FIJA 2025-06-03 1 0 1 1",
+            "X FIJA 2025-06-04 1 1 0 0",
+            "X MOVIL 2025-06-03 1 0 1 1",
+            "X MOVIL 2025-06-04 2 1 1 0",
         ]
     );
 }

@@ -85,6 +85,7 @@ fn entities(engine: Engine) -> Vec<Layout> {
         entity_layout::<auxiliary::cuenta_hitos::Entity>(engine),
         entity_layout::<auxiliary::documento_cuenta::Entity>(engine),
         entity_layout::<auxiliary::gestiones::Entity>(engine),
+        entity_layout::<auxiliary::gestiones_servicio_dia::Entity>(engine),
         entity_layout::<auxiliary::gestion_cuenta::Entity>(engine),
         entity_layout::<auxiliary::pagos::Entity>(engine),
         entity_layout::<mart::dashboard_data::Entity>(engine),

@@ -7,4 +7,5 @@ pub mod documento_cuenta;
 pub mod feriados;
 pub mod gestion_cuenta;
 pub mod gestiones;
+pub mod gestiones_servicio_dia;
 pub mod pagos;

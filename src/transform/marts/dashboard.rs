@@ -23,29 +23,6 @@ pub fn dashboard(ctx: &Ctx) -> Step {
     SELECT archivo, fecha, cartera, dia_gestion FROM aux_campana_dia
     WHERE {in_campaigns} AND {k_in_days}
 ),
--- Per campaign, its first rebuilt day, and whether the campaign's published rows of the day
--- before it stand (`carried_from`): their gestión counts then carry the days before, and only
--- the gestiones from the first rebuilt day on are counted again (re-counting each campaign's
--- whole fan-out was most of a one-day refresh). A day's rows read no later input, and the days
--- before the scope's stand. A campaign rebuilt from apertura, or missing that day's rows, is
--- counted whole.
-starts AS (
-    SELECT f.archivo, f.first,
-        (SELECT MAX(k.fecha) FROM aux_campana_dia k
-         WHERE k.archivo = f.archivo AND k.fecha < f.first) AS day_before
-    FROM (SELECT archivo, MIN(fecha) AS first FROM days GROUP BY archivo) f
-),
-carried AS (
-    SELECT b.archivo, b.servicio, b.total_gestiones AS total, b.gestiones_voicebot AS voicebot,
-        b.gestiones_call AS llamadas, b.gestiones_efectivas AS efectivas
-    FROM starts s
-    JOIN dashboard_data b ON b.archivo = s.archivo AND b.fecha_foto = s.day_before
-),
-counted AS (
-    SELECT archivo,
-        CASE WHEN archivo IN (SELECT archivo FROM carried) THEN first END AS carried_from
-    FROM starts
-),
 -- Per account: the first day of each class (within the window, since the fan-out only holds
 -- gestiones of the window; kept by the fan-out step in aux_cuenta_hitos) and of its first
 -- counted payment.
@@ -86,32 +63,14 @@ classes AS (
     JOIN acc a ON a.archivo = dd.archivo
     GROUP BY dd.archivo, a.servicio, dd.fecha
 ),
--- Distinct gestiones per campaign × servicio × day: a gestión fanned out to several accounts of
--- one row counts once (§8). Its client's accounts of one servicio all hold it, so it is counted
--- on one of them (`one`: the smallest cuenta) instead of de-duplicating the fan-out.
-one AS (
-    SELECT archivo, servicio, MIN(cuenta) AS cuenta
-    FROM aux_cuenta_campana
-    WHERE {in_campaigns}
-    GROUP BY archivo, cod_luna, servicio
-),
-gestiones_dia AS (
-    SELECT gc.archivo, a.servicio, gc.fecha_gestion,
-        COUNT(*) AS total,
-        SUM(CASE WHEN gc.canal = 'VOICEBOT' THEN 1 ELSE 0 END) AS voicebot,
-        SUM(CASE WHEN gc.canal = 'CALL' THEN 1 ELSE 0 END) AS llamadas,
-        SUM(CASE WHEN gc.contactabilidad = 'CONTACTO_EFECTIVO' THEN 1 ELSE 0 END) AS efectivas
-    FROM ({fan_out}) gc
-    JOIN one a ON a.archivo = gc.archivo AND a.cuenta = gc.cuenta
-    JOIN counted n ON n.archivo = gc.archivo
-    WHERE n.carried_from IS NULL OR gc.fecha_gestion >= n.carried_from
-    GROUP BY gc.archivo, a.servicio, gc.fecha_gestion
-),
+-- Distinct gestiones per campaign × servicio up to day D: a gestión fanned out to several
+-- accounts of one client counts once (§8); the fan-out step keeps each day's counts in
+-- aux_gestiones_servicio_dia.
 gestiones_acum AS (
     SELECT dd.archivo, g.servicio, dd.fecha, SUM(g.total) AS total, SUM(g.voicebot) AS voicebot,
         SUM(g.llamadas) AS llamadas, SUM(g.efectivas) AS efectivas
     FROM days dd
-    JOIN gestiones_dia g ON g.archivo = dd.archivo AND g.fecha_gestion <= dd.fecha
+    JOIN aux_gestiones_servicio_dia g ON g.archivo = dd.archivo AND g.fecha_gestion <= dd.fecha
     GROUP BY dd.archivo, g.servicio, dd.fecha
 ),
 -- §13.1: recupero of day D is cumulative since apertura.
@@ -141,15 +100,12 @@ r AS (
         c.cuentas, cl.clientes, c.gestionadas, c.cd, c.cdci - c.cd AS ci,
         c.gestionadas - c.cdci AS sc, c.cuentas - c.gestionadas AS sg,
         c.pdp, c.pagadoras, c.frac, c.pdp_frac,
-        COALESCE(b.total, 0) + COALESCE(g.total, 0) AS total,
-        COALESCE(b.voicebot, 0) + COALESCE(g.voicebot, 0) AS voicebot,
-        COALESCE(b.llamadas, 0) + COALESCE(g.llamadas, 0) AS llamadas,
-        COALESCE(b.efectivas, 0) + COALESCE(g.efectivas, 0) AS efectivas,
+        COALESCE(g.total, 0) AS total, COALESCE(g.voicebot, 0) AS voicebot,
+        COALESCE(g.llamadas, 0) AS llamadas, COALESCE(g.efectivas, 0) AS efectivas,
         c.deuda_asig, COALESCE(t.deuda_act, 0) AS deuda_act, COALESCE(y.recupero, 0) AS recupero
     FROM days dd
     JOIN classes c ON c.archivo = dd.archivo AND c.fecha = dd.fecha
     JOIN clients cl ON cl.archivo = c.archivo AND cl.servicio = c.servicio
-    LEFT JOIN carried b ON b.archivo = dd.archivo AND b.servicio = c.servicio
     LEFT JOIN gestiones_acum g
         ON g.archivo = dd.archivo AND g.servicio = c.servicio AND g.fecha = dd.fecha
     LEFT JOIN pagos_acum y
@@ -176,7 +132,6 @@ FROM r",
             in_campaigns = ctx.in_campaigns("archivo"),
             k_in_days = ctx.in_days("archivo", "fecha"),
             a_in_campaigns = ctx.in_campaigns("a.archivo"),
-            fan_out = counted_fan_out(ctx),
             p2_in_campaigns = ctx.in_campaigns("p.archivo"),
             e_in_campaigns = ctx.in_campaigns("archivo_campana"),
             e_in_days = ctx.in_days("archivo_campana", "fecha_proceso"),
@@ -194,27 +149,4 @@ FROM r",
             inten = d.ratio("total", "gestionadas"),
         ),
     )
-}
-
-/// The fan-out rows whose gestiones `gestiones_dia` counts: of the scope's campaigns, from the
-/// scope's first day (no carried count starts earlier), and before it only those of the
-/// campaigns counted whole. Spelt as two reads so that an index reaches the days of the first:
-/// tested per row against each campaign's carried day, the whole fan-out of the open campaigns
-/// was read to count a week's gestiones.
-fn counted_fan_out(ctx: &Ctx) -> String {
-    let in_campaigns = ctx.in_campaigns("archivo");
-    let read = "SELECT archivo, cuenta, canal, fecha_gestion, contactabilidad \
-        FROM aux_gestion_cuenta";
-    match ctx.first_day() {
-        None => format!("{read} WHERE {in_campaigns}"),
-        Some(first) => {
-            let first = ctx.date(first);
-            format!(
-                "{read} WHERE {in_campaigns} AND fecha_gestion >= {first} \
-                 UNION ALL \
-                 {read} WHERE fecha_gestion < {first} \
-                    AND archivo IN (SELECT archivo FROM counted WHERE carried_from IS NULL)"
-            )
-        }
-    }
 }
