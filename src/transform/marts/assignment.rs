@@ -29,7 +29,14 @@ pub fn assignment(ctx: &Ctx) -> Step {
         ),
         format!(
             r"WITH {camp},
-cs AS (SELECT * FROM camp WHERE {recent})
+cs AS (SELECT * FROM camp WHERE {recent}),
+-- The state rows of each campaign's day R, reached by the primary key's first columns and
+-- hashed: looked up one account at a time, the open campaigns' 52,000 accounts took 0.24 s.
+st AS MATERIALIZED (
+    SELECT e.archivo_campana, e.cod_luna, e.cuenta, e.servicio, e.monto_saldo_actual
+    FROM cs c
+    JOIN aux_cuenta_estado_diario e ON e.fecha_proceso = c.hasta AND e.archivo_campana = c.archivo
+)
 INSERT INTO assignment_data
     (periodo, archivo, cartera, servicio, fecha_vencimiento, fecha_corte, clientes, cuentas,
      deuda_asig, deuda_actual, ticket_promedio, fecha_procesamiento, created_at, updated_at)
@@ -48,11 +55,8 @@ FROM (
         SUM(COALESCE(e.monto_saldo_actual, 0)) AS deuda_actual
     FROM cs c
     JOIN aux_cuenta_campana a ON a.archivo = c.archivo
-    -- The state row's whole key, so each account is one primary-key lookup: with the account
-    -- alone, a quarter's build scanned every state row of the campaign's day per account.
-    LEFT JOIN aux_cuenta_estado_diario e ON e.fecha_proceso = c.hasta
-        AND e.archivo_campana = a.archivo AND e.cod_luna = a.cod_luna AND e.cuenta = a.cuenta
-        AND e.servicio = a.servicio
+    LEFT JOIN st e ON e.archivo_campana = a.archivo AND e.cod_luna = a.cod_luna
+        AND e.cuenta = a.cuenta AND e.servicio = a.servicio
     GROUP BY c.periodo, c.archivo, c.cartera, a.servicio, a.fecha_vencimiento, c.hasta
 ) r",
             deuda_asig = d.round2("deuda_asig"),
