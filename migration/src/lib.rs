@@ -19,6 +19,7 @@ mod m20261204_000009_gestiones_indexes;
 mod m20261204_000010_touched_rows_indexes;
 mod m20261204_000011_account_milestones;
 mod m20261204_000012_gestion_counts;
+mod m20261204_000013_assignment_campaign_index;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -26,6 +27,10 @@ pub use m20261204_000010_touched_rows_indexes::{CHANGED_ROWS_INDEXED, changed_ro
 /// aux_cuenta_hitos, which the transform keeps in step with the fan-out.
 pub mod account_milestones {
     pub use super::m20261204_000011_account_milestones::{COLUMNS, TABLE, milestones_of};
+}
+/// The campaign of an assignment row, as its index spells it.
+pub mod assignment_campaign {
+    pub use super::m20261204_000013_assignment_campaign_index::{INDEX, strip_txt};
 }
 /// aux_gestiones_servicio_dia, which the transform keeps in step with the fan-out.
 pub mod gestion_counts {
@@ -52,6 +57,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000010_touched_rows_indexes::Migration),
             Box::new(m20261204_000011_account_milestones::Migration),
             Box::new(m20261204_000012_gestion_counts::Migration),
+            Box::new(m20261204_000013_assignment_campaign_index::Migration),
         ]
     }
 }

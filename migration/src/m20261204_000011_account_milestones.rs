@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::table_ext::{TableDef, create_tables, drop_tables};
+use crate::table_ext::{TableDef, create_filled, drop_tables};
 
 /// aux_cuenta_hitos: per campaign account, the first day of each gestión class in its fan-out
 /// (aux_gestion_cuenta), which the dashboard's cumulative KPIs count against each day (DOMAIN
@@ -13,19 +13,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        create_tables(manager, tables()).await?;
-        manager
-            .get_connection()
-            .execute_unprepared(&format!(
-                "INSERT INTO {TABLE} ({COLUMNS}) {}",
-                milestones_of("1 = 1")
-            ))
-            .await
-            .map(drop)
+        create_filled(manager, table(), COLUMNS, &milestones_of("1 = 1")).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, tables()).await
+        drop_tables(manager, vec![table()]).await
     }
 }
 
@@ -50,8 +42,8 @@ pub fn milestones_of(accounts: &str) -> String {
     )
 }
 
-fn tables() -> Vec<TableDef> {
-    vec![TableDef::new(TABLE, |t| {
+fn table() -> TableDef {
+    TableDef::new(TABLE, |t| {
         t.col(text("archivo"))
             .col(text("cuenta"))
             .col(date("primera_gestion"))
@@ -59,5 +51,5 @@ fn tables() -> Vec<TableDef> {
             .col(date_null("primera_cd_ci"))
             .col(date_null("primera_pdp"))
             .primary_key(Index::create().col("archivo").col("cuenta"))
-    })]
+    })
 }

@@ -1,6 +1,6 @@
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::table_ext::{TableDef, create_tables, drop_tables};
+use crate::table_ext::{TableDef, create_filled, drop_tables};
 
 /// aux_gestiones_servicio_dia: per campaign × servicio × day, the distinct gestiones of its
 /// fan-out (aux_gestion_cuenta), which the dashboard's cumulative gestión KPIs add up to each day
@@ -13,19 +13,11 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        create_tables(manager, tables()).await?;
-        manager
-            .get_connection()
-            .execute_unprepared(&format!(
-                "INSERT INTO {TABLE} ({COLUMNS}) {}",
-                counts_of("1 = 1", "1 = 1")
-            ))
-            .await
-            .map(drop)
+        create_filled(manager, table(), COLUMNS, &counts_of("1 = 1", "1 = 1")).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        drop_tables(manager, tables()).await
+        drop_tables(manager, vec![table()]).await
     }
 }
 
@@ -63,8 +55,8 @@ pub fn counts_of(rows: &str, accounts: &str) -> String {
     )
 }
 
-fn tables() -> Vec<TableDef> {
-    vec![TableDef::new(TABLE, |t| {
+fn table() -> TableDef {
+    TableDef::new(TABLE, |t| {
         t.col(text("archivo"))
             .col(string_len("servicio", 20))
             .col(date("fecha_gestion"))
@@ -78,5 +70,5 @@ fn tables() -> Vec<TableDef> {
                     .col("servicio")
                     .col("fecha_gestion"),
             )
-    })]
+    })
 }

@@ -119,6 +119,23 @@ pub async fn create_tables(
     Ok(())
 }
 
+/// Creates a table derived from rows already built, and fills it: `rows` is the `SELECT …` of
+/// its `columns`. The `up` of a table the transform keeps in step with another.
+pub async fn create_filled(
+    manager: &SchemaManager<'_>,
+    table: TableDef,
+    columns: &str,
+    rows: &str,
+) -> Result<(), DbErr> {
+    let name = table.name;
+    create_tables(manager, vec![table]).await?;
+    manager
+        .get_connection()
+        .execute_unprepared(&format!("INSERT INTO {name} ({columns}) {rows}"))
+        .await
+        .map(drop)
+}
+
 /// Drops the tables in reverse order; every layer's `down`.
 pub async fn drop_tables(manager: &SchemaManager<'_>, tables: Vec<TableDef>) -> Result<(), DbErr> {
     for table in tables.into_iter().rev() {

@@ -1,9 +1,11 @@
 //! aux_cuenta_campana: the accounts of each campaign with servicio, frac flag, due date and
 //! assigned debt (DOMAIN §7.2, §7.3, §13.5, §13.8, §13.11, §13.12).
 
+use migration::assignment_campaign::strip_txt;
+
 use super::{
     Step,
-    campaigns::{camp_cte, strip_txt},
+    campaigns::camp_cte,
     context::{Ctx, is_blank},
     debt::{account_debt_cte, snapshot_day},
 };
@@ -23,6 +25,7 @@ pub fn cuenta_campana(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     let in_campaigns = ctx.in_reassigned("c.archivo");
     let archivo = strip_txt("archivo");
+    let assigned = ctx.in_reassigned(&archivo);
     let not_rejected = is_blank("motivo_rechazo");
     // Only each account's own campaign's snapshot day: the days and the accounts alone would
     // pair every account with every campaign's day (a quarter: 900,000 rows ranked for 75,000).
@@ -76,7 +79,8 @@ asig AS (
             SELECT {archivo} AS archivo_campana, cod_luna, cuenta, fecha_asignacion, creado_el,
                 negocio, cod_sistema, min_vto, fraccionamiento, cuota_fracc_act
             FROM raw_asignaciones
-            WHERE {not_rejected}
+            -- The scope's campaigns by their stripped archivo, which an index holds.
+            WHERE {not_rejected} AND {assigned}
         ) r
         WHERE r.archivo_campana IN (SELECT archivo FROM snap)
     ) ranked

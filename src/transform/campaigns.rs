@@ -41,11 +41,3 @@ pub fn camp_cte(ctx: &Ctx) -> String {
 )"
     )
 }
-
-/// The archivo of an assignment row without its `.txt` suffix (stripped case-insensitively,
-/// §13.13).
-pub fn strip_txt(col: &str) -> String {
-    format!(
-        "CASE WHEN LOWER({col}) LIKE '%.txt' THEN SUBSTR({col}, 1, LENGTH({col}) - 4) ELSE {col} END"
-    )
-}

@@ -53,13 +53,9 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, Transaction
 use tokio::task::JoinSet;
 
 use crate::database;
+use migration::assignment_campaign::strip_txt;
 
-use self::{
-    accounts::assignment_snapshot,
-    campaigns::{camp_cte, strip_txt},
-    context::Ctx,
-    dialect::Dialect,
-};
+use self::{accounts::assignment_snapshot, campaigns::camp_cte, context::Ctx, dialect::Dialect};
 
 /// Which (archivo, day) pairs to rebuild. `campaigns: None` = every campaign.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]

@@ -48,7 +48,8 @@ on_both_engines!(
     the_gestiones_indexes_are_leaner,
     the_changed_raw_rows_are_indexed_on_postgres,
     the_account_milestones_start_from_the_fan_out_built,
-    the_gestion_counts_start_from_the_fan_out_built
+    the_gestion_counts_start_from_the_fan_out_built,
+    the_assignment_rows_are_indexed_by_campaign
 );
 
 async fn up_down_up(engine: Engine) {
@@ -58,19 +59,19 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (12, 0));
+    assert_eq!((state.applied, state.pending), (13, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 12));
+    assert_eq!((state.applied, state.pending), (0, 13));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
 }
 
 /// aux_cuenta_estado_diario's (archivo_campana, fecha_proceso) index goes away with its
-/// migration (the fifth from last) and comes back when it is undone.
+/// migration (the seventh, m20261201_000007) and comes back when it is undone.
 async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
@@ -80,7 +81,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let after = indexes(&db, engine, table).await;
     assert!(!after.iter().any(|name| name == second), "{after:?}");
 
-    Migrator::down(&db, Some(6)).await.expect("down six");
+    Migrator::down(&db, Some(7)).await.expect("down seven");
     assert!(
         indexes(&db, engine, table)
             .await
@@ -111,7 +112,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
         "{fan_out:?}"
     );
 
-    Migrator::down(&db, Some(4)).await.expect("down four");
+    Migrator::down(&db, Some(5)).await.expect("down five");
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert!(has(&gestiones, client_day), "{gestiones:?}");
@@ -121,7 +122,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
     );
 }
 
-/// The last but one migration: on PostgreSQL, BRIN indexes on updated_at of the raw tables a load
+/// Migration 10: on PostgreSQL, BRIN indexes on updated_at of the raw tables a load
 /// changes by the thousand rows; SQLite gets none. Undone, they go.
 async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
     let test_db = TestDb::create(engine).await;
@@ -156,7 +157,7 @@ async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
         );
     }
 
-    Migrator::down(&db, Some(3)).await.expect("down three");
+    Migrator::down(&db, Some(4)).await.expect("down four");
     for table in tables {
         let names = indexes(&db, engine, table).await;
         assert!(!names.contains(&changed_rows(table)), "{table}: {names:?}");
@@ -166,16 +167,10 @@ async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
 /// Migration 11: aux_cuenta_hitos starts with the milestones of the fan-out already built, so
 /// the first refresh after the upgrade counts every account as before it.
 async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
-    let test_db = TestDb::create(engine).await;
-    let db = test_db.connect().await;
-    Migrator::up(&db, None).await.expect("up");
-    Migrator::down(&db, Some(2)).await.expect("down two");
+    let (_test_db, db) = without_the_last_migrations(engine, 3).await;
     // Account A1 of campaign X: a bot gestión, then a human contact with a promise; A2 of X
     // and B1 of Y: one non-contact each.
-    let (t, f) = match engine {
-        Engine::Postgres => ("TRUE", "FALSE"),
-        Engine::Sqlite => ("1", "0"),
-    };
+    let (t, f) = booleans(engine);
     let fan_out = format!(
         "INSERT INTO aux_gestion_cuenta (archivo, cuenta, canal, gestion_uid, cod_luna, \
          fecha_gestion, contactabilidad, es_compromiso) VALUES \
@@ -203,17 +198,11 @@ async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
     );
 }
 
-/// The last migration: aux_gestiones_servicio_dia starts with the counts of the fan-out
+/// Migration 12: aux_gestiones_servicio_dia starts with the counts of the fan-out
 /// already built, each gestión counted once per campaign × servicio × day.
 async fn the_gestion_counts_start_from_the_fan_out_built(engine: Engine) {
-    let test_db = TestDb::create(engine).await;
-    let db = test_db.connect().await;
-    Migrator::up(&db, None).await.expect("up");
-    Migrator::down(&db, Some(1)).await.expect("down one");
-    let f = match engine {
-        Engine::Postgres => "FALSE",
-        Engine::Sqlite => "0",
-    };
+    let (_test_db, db) = without_the_last_migrations(engine, 2).await;
+    let (_, f) = booleans(engine);
     // Campaign X: client L1 with two MOVIL accounts and a FIJA one, client L2 with one MOVIL.
     let accounts = format!(
         "INSERT INTO aux_cuenta_campana (archivo, cuenta, cod_luna, servicio, fecha_asignacion, \
@@ -252,6 +241,46 @@ async fn the_gestion_counts_start_from_the_fan_out_built(engine: Engine) {
             "X MOVIL 2025-06-04 2 1 1 0",
         ]
     );
+}
+
+/// The last migration: the assignment rows are indexed by their campaign (the archivo without
+/// its `.txt` suffix) on both engines. Undone, the index goes.
+async fn the_assignment_rows_are_indexed_by_campaign(engine: Engine) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    let index = migration::assignment_campaign::INDEX.to_string();
+    assert!(
+        indexes(&db, engine, "raw_asignaciones")
+            .await
+            .contains(&index)
+    );
+    Migrator::down(&db, Some(1)).await.expect("down one");
+    assert!(
+        !indexes(&db, engine, "raw_asignaciones")
+            .await
+            .contains(&index)
+    );
+}
+
+/// A fresh database migrated all the way up, then the last `undone` migrations down.
+async fn without_the_last_migrations(
+    engine: Engine,
+    undone: u32,
+) -> (TestDb, sea_orm::DatabaseConnection) {
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    Migrator::up(&db, None).await.expect("up");
+    Migrator::down(&db, Some(undone)).await.expect("down");
+    (test_db, db)
+}
+
+/// TRUE and FALSE as the engine spells them in an INSERT.
+fn booleans(engine: Engine) -> (&'static str, &'static str) {
+    match engine {
+        Engine::Postgres => ("TRUE", "FALSE"),
+        Engine::Sqlite => ("1", "0"),
+    }
 }
 
 async fn indexes(db: &sea_orm::DatabaseConnection, engine: Engine, table: &str) -> Vec<String> {
