@@ -29,18 +29,19 @@ pub struct Ctx {
     /// (aux_cuenta_campana) than `relisted` lists, moved, per campaign: it moves every later day
     /// of the daily state too, for every account.
     pub reshaped: BTreeMap<String, NaiveDate>,
-    /// The accounts whose rows of aux_cuenta_campana changed, per campaign, with the first day
-    /// they moved: of the daily state, only their rows move (see [`Self::debt_relisted`]).
-    pub relisted: BTreeMap<String, (NaiveDate, Vec<String>)>,
     /// Of those, the campaigns whose days changed, with the first day that moved (also those
     /// with too many moved clients to list, see `rehomed`). With the clients that joined or
     /// left a campaign, the only change of it that the gestiones' archivo_principal and the
     /// fan-out read (re-listed accounts change only attributes).
     pub regrouped: BTreeMap<String, NaiveDate>,
-    /// The campaigns whose accounts (aux_cuenta_campana) changed, as the probe found them.
-    pub accounts_changed: BTreeSet<String>,
     /// The clients that joined or left a campaign, from the first day that moved.
     pub rehomed: BTreeMap<String, (NaiveDate, Vec<String>)>,
+    /// The accounts whose rows of aux_cuenta_campana changed, per campaign, with the first day
+    /// they moved: of the daily state, only their rows move (see [`Self::debt_relisted`]).
+    pub relisted: BTreeMap<String, (NaiveDate, Vec<String>)>,
+    /// The campaigns whose accounts (aux_cuenta_campana) changed, as the probe found them, listed
+    /// or not.
+    pub accounts_changed: BTreeSet<String>,
     /// The dates of the valid payments whose rows changed, per campaign: each moves the daily
     /// state only until the next snapshot (§7.3).
     pub paid: BTreeMap<String, BTreeSet<NaiveDate>>,
@@ -82,20 +83,18 @@ impl Ctx {
         }
     }
 
+    /// Whether [`Self::recounted_in`] names any campaign.
+    pub fn recounts_any(&self) -> bool {
+        self.from.is_none() || !self.accounts_changed.is_empty()
+    }
+
     /// The campaigns whose gestión counts (aux_gestiones_servicio_dia) are counted again whole,
     /// not kept in step with the fan-out's changed rows: those whose accounts changed, since
     /// the account that counts a client's gestiones may be another now. Without a `from` no
-    /// probe tells which did: every campaign whose accounts are rebuilt. `None`: none.
-    pub fn recounted(&self) -> Option<String> {
-        let recounted = self.recounted_in("archivo");
-        (recounted != NONE).then_some(recounted)
-    }
-
-    /// `col` names a campaign of [`Self::recounted`] (`1 = 0` when there is none).
+    /// probe tells which did: every campaign whose accounts are rebuilt. `col` names one of them.
     pub fn recounted_in(&self, col: &str) -> String {
         match self.from {
             None => self.in_reassigned(col),
-            Some(_) if self.accounts_changed.is_empty() => NONE.to_string(),
             Some(_) => {
                 let changed: Vec<String> = self.accounts_changed.iter().cloned().collect();
                 in_list(col, &changed)
@@ -507,12 +506,9 @@ impl Ctx {
 }
 
 /// `col` is one of `campaigns`.
-/// A predicate no row satisfies.
-const NONE: &str = "1 = 0";
-
 fn in_list(col: &str, campaigns: &[String]) -> String {
     if campaigns.is_empty() {
-        return NONE.to_string();
+        return "1 = 0".to_string();
     }
     let items: Vec<String> = campaigns.iter().map(|a| quote(a)).collect();
     format!("{col} IN ({})", items.join(", "))

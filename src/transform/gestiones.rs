@@ -271,9 +271,10 @@ fn counts_kept(ctx: &Ctx) -> Afterwards {
             ),
         ]
     };
-    let mut from_changes = match ctx.recounted() {
-        Some(_) => recount(&|col: &str| ctx.recounted_in(col)),
-        None => Vec::new(),
+    let mut from_changes = if ctx.recounts_any() {
+        recount(&|col: &str| ctx.recounted_in(col))
+    } else {
+        Vec::new()
     };
     let sign = "(CASE WHEN x.side = 2 THEN 1 ELSE -1 END)";
     let counted = |condition: &str| format!("SUM(CASE WHEN {condition} THEN {sign} ELSE 0 END)");

@@ -8,10 +8,11 @@
 //! and each campaign × servicio × day's distinct gestiones (aux_gestiones_servicio_dia), which
 //! the dashboard counts, in step with the fan-out rows it changed. Each step deletes the rows
 //! of the scope and inserts the new ones in one transaction, so a failure leaves the previously
-//! published rows intact and a rebuild is idempotent; the large aux tables and the payments compare the new rows with the scope's
-//! first and write only the differences (`rewrite`). Each step is one SQL text; engine
-//! differences live in [`dialect`]. On PostgreSQL each step's table is analysed after it when
-//! the step rewrote a tenth of it, so the steps after it are planned for the rows just written.
+//! published rows intact and a rebuild is idempotent; the large aux tables and the payments
+//! compare the new rows with the scope's first and write only the differences (`rewrite`).
+//! Each step is one SQL text; engine differences live in [`dialect`]. On PostgreSQL each step's
+//! table is analysed after it when the step rewrote a tenth of it, so the steps after it are
+//! planned for the rows just written.
 //!
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
