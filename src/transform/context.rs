@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, NaiveDate, Utc};
 
 use super::{
-    Touched,
+    Scope, Touched,
     debt::snapshot_day,
     dialect::{Dialect, and_all, quote},
 };
@@ -51,6 +51,27 @@ pub struct Ctx {
 }
 
 impl Ctx {
+    /// The context of a build of `scope` as of Lima date `today`, before any step widened it.
+    pub fn new(d: Dialect, today: NaiveDate, scope: &Scope) -> Self {
+        Self {
+            d,
+            today,
+            now: Utc::now(),
+            campaigns: scope.campaigns.clone(),
+            reassigned: scope.reassigned.clone(),
+            from: scope.from,
+            to: scope.to,
+            touched: scope.touched,
+            reshaped: BTreeMap::new(),
+            regrouped: BTreeMap::new(),
+            rehomed: BTreeMap::new(),
+            relisted: BTreeMap::new(),
+            accounts_changed: BTreeSet::new(),
+            paid: BTreeMap::new(),
+            days: None,
+        }
+    }
+
     pub fn today(&self) -> String {
         self.d.date(self.today)
     }

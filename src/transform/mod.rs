@@ -44,10 +44,7 @@ mod owners;
 mod payments;
 mod rewrite;
 
-use std::{
-    collections::{BTreeMap, BTreeSet},
-    time::Instant,
-};
+use std::{collections::BTreeMap, time::Instant};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
@@ -157,23 +154,7 @@ pub async fn build(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<Vec<StepReport>, DbErr> {
-    let mut ctx = Ctx {
-        d: Dialect::of(db.get_database_backend()),
-        today,
-        now: Utc::now(),
-        campaigns: scope.campaigns.clone(),
-        reassigned: scope.reassigned.clone(),
-        from: scope.from,
-        to: scope.to,
-        touched: scope.touched,
-        reshaped: BTreeMap::new(),
-        relisted: BTreeMap::new(),
-        regrouped: BTreeMap::new(),
-        rehomed: BTreeMap::new(),
-        accounts_changed: BTreeSet::new(),
-        paid: BTreeMap::new(),
-        days: None,
-    };
+    let mut ctx = Ctx::new(Dialect::of(db.get_database_backend()), today, scope);
     // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
     let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
     ctx.days = gestion_days(db, &ctx).await?;
@@ -269,25 +250,26 @@ async fn widen(
         }
     }
     for (campaign, account, day) in changed.days {
-        if let changes::Moves::TheAccount(_) = moves {
-            ctx.accounts_changed.insert(campaign.clone());
-        }
-        match (moves, account) {
+        match moves {
             // Also a day on or after `from`: with the load's changes known, the daily state
             // rebuilds only the days something moved (`Ctx::debt_day_rebuilt`).
-            (changes::Moves::EveryLaterDay, _) | (changes::Moves::TheAccount(_), None) => {
-                keep_earliest(&mut ctx.reshaped, campaign, day);
+            changes::Moves::EveryLaterDay => keep_earliest(&mut ctx.reshaped, campaign, day),
+            changes::Moves::TheAccount(_) => {
+                ctx.accounts_changed.insert(campaign.clone());
+                match account {
+                    // Past a few hundred accounts (a campaign assigned today), every account of
+                    // the campaign is rebuilt instead of a list.
+                    Some(account) => listed_or_whole(
+                        (&mut ctx.relisted, RELISTED_ACCOUNTS),
+                        &mut ctx.reshaped,
+                        campaign,
+                        account,
+                        day,
+                    ),
+                    None => keep_earliest(&mut ctx.reshaped, campaign, day),
+                }
             }
-            // Past a few hundred accounts (a campaign assigned today), every account of the
-            // campaign is rebuilt instead of a list.
-            (changes::Moves::TheAccount(_), Some(account)) => listed_or_whole(
-                (&mut ctx.relisted, RELISTED_ACCOUNTS),
-                &mut ctx.reshaped,
-                campaign,
-                account,
-                day,
-            ),
-            (changes::Moves::UntilTheNextSnapshot, _) => {
+            changes::Moves::UntilTheNextSnapshot => {
                 ctx.paid.entry(campaign).or_default().insert(day);
             }
         }
@@ -513,23 +495,7 @@ pub async fn affected_scope(
 ) -> Result<Scope, DbErr> {
     let backend = db.get_database_backend();
     let d = Dialect::of(backend);
-    let ctx = Ctx {
-        d,
-        today,
-        now: Utc::now(),
-        campaigns: None,
-        reassigned: None,
-        from: None,
-        to: None,
-        touched: None,
-        reshaped: BTreeMap::new(),
-        relisted: BTreeMap::new(),
-        regrouped: BTreeMap::new(),
-        rehomed: BTreeMap::new(),
-        accounts_changed: BTreeSet::new(),
-        paid: BTreeMap::new(),
-        days: None,
-    };
+    let ctx = Ctx::new(d, today, &Scope::everything());
     let touched = |col: &str| d.timestamp_at_least(col, since);
     // The snapshot days touched: they date the build (debt is carried forward from them) and
     // say which campaigns' assignment snapshots may have moved. Read once, for both.
@@ -653,23 +619,17 @@ mod tests {
 
     #[test]
     fn each_step_waits_for_the_tables_it_reads_and_for_every_probe_before_it() {
-        let ctx = Ctx {
-            d: Dialect::Postgres,
-            today: NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
-            now: Utc::now(),
+        let scope = Scope {
             campaigns: Some(vec!["CAMP_A".into()]),
-            reassigned: None,
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
-            to: None,
-            touched: None,
-            reshaped: BTreeMap::new(),
-            relisted: BTreeMap::new(),
-            regrouped: BTreeMap::new(),
-            rehomed: BTreeMap::new(),
-            accounts_changed: BTreeSet::new(),
-            paid: BTreeMap::new(),
-            days: Some((NaiveDate::from_ymd_opt(2025, 6, 10), None)),
+            ..Scope::everything()
         };
+        let mut ctx = Ctx::new(
+            Dialect::Postgres,
+            NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
+            &scope,
+        );
+        ctx.days = Some((scope.from, None));
         let names: Vec<&str> = STEPS.iter().map(|(build, _)| build(&ctx).name).collect();
         let waits: Vec<(&str, Vec<&str>)> = waits_for(&ctx)
             .into_iter()
