@@ -47,7 +47,10 @@ mod rewrite;
 use std::{collections::BTreeMap, time::Instant};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DbErr, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
+};
 use tokio::task::JoinSet;
 
 use crate::database;
@@ -362,7 +365,16 @@ async fn run(
     probe: Option<(&changes::Probe, &Ctx)>,
 ) -> Result<(StepReport, changes::Changed), DbErr> {
     let started = Instant::now();
-    let txn = db.begin().await?;
+    // On SQLite the step takes the write lock at BEGIN: a compared step reads the table before
+    // it writes, and a deferred transaction whose snapshot another connection (the execution
+    // log, the scheduler's heartbeat) wrote past fails with SQLITE_BUSY at its first write
+    // instead of waiting its turn. PostgreSQL ignores the mode.
+    let txn = db
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..TransactionOptions::default()
+        })
+        .await?;
     for setting in Dialect::of(db.get_database_backend()).build_settings(step.name) {
         txn.execute_unprepared(setting).await?;
     }
