@@ -44,7 +44,11 @@ mod owners;
 mod payments;
 mod rewrite;
 
-use std::{collections::BTreeMap, time::Instant};
+use std::{
+    collections::{BTreeMap, BTreeSet},
+    sync::Arc,
+    time::Instant,
+};
 
 use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sea_orm::{
@@ -159,7 +163,12 @@ pub async fn build(
 ) -> Result<Vec<StepReport>, DbErr> {
     let mut ctx = Ctx::new(Dialect::of(db.get_database_backend()), today, scope);
     // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
-    let mut reports = vec![run(db, calendar::calendario_habiles(&ctx), None).await?.0];
+    let read = Arc::new(read_by_the_build(&ctx));
+    let mut reports = vec![
+        run(db, calendar::calendario_habiles(&ctx), None, &read)
+            .await?
+            .0,
+    ];
     ctx.days = gestion_days(db, &ctx).await?;
 
     let waits = waits_for(&ctx);
@@ -178,9 +187,10 @@ pub async fn build(
             let (builder, probe) = STEPS[index];
             // Without a `from` every day is rebuilt anyway: nothing to widen.
             let probe = probe.filter(|_| ctx.from.is_some());
-            let (db, step, probe_ctx) = (db.clone(), builder(&ctx), ctx.clone());
+            let (db, step, probe_ctx, read) =
+                (db.clone(), builder(&ctx), ctx.clone(), read.clone());
             running.spawn(async move {
-                let outcome = run(&db, step, probe.map(|p| (p, &probe_ctx))).await;
+                let outcome = run(&db, step, probe.map(|p| (p, &probe_ctx)), &read).await;
                 (index, outcome)
             });
         }
@@ -331,20 +341,55 @@ fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
         .zip(STEPS)
         .enumerate()
         .map(|(index, (step, (_, probe)))| {
-            let [scope, rows] = step.write.sql();
-            let reads = [scope, rows, probe.map_or("", |p| p.day)];
             (0..index)
                 .filter(|&before| {
-                    let mut written = steps[before].write.derived_tables();
-                    written.push(steps[before].name);
                     STEPS[before].1.is_some()
-                        || written
+                        || writes(&steps[before])
                             .iter()
-                            .any(|table| reads.iter().any(|sql| names_table(sql, table)))
+                            .any(|table| reads(step, probe, table))
                 })
                 .collect()
         })
         .collect()
+}
+
+/// The tables the build writes that one of its steps reads, other than the step that writes
+/// it: the build's own statements are planned on their statistics (see `run`); the others
+/// (most marts) only the API reads.
+fn read_by_the_build(ctx: &Ctx) -> BTreeSet<&'static str> {
+    let steps: Vec<Step> = STEPS.iter().map(|(builder, _)| builder(ctx)).collect();
+    let mut written: Vec<(usize, &'static str)> = steps
+        .iter()
+        .enumerate()
+        .flat_map(|(index, step)| writes(step).into_iter().map(move |table| (index, table)))
+        .collect();
+    written.push((usize::MAX, calendar::calendario_habiles(ctx).name));
+    written
+        .into_iter()
+        .filter(|&(writer, table)| {
+            steps
+                .iter()
+                .zip(STEPS)
+                .enumerate()
+                .any(|(index, (step, (_, probe)))| index != writer && reads(step, probe, table))
+        })
+        .map(|(_, table)| table)
+        .collect()
+}
+
+/// The tables `step` writes: its own and those derived from its rows.
+fn writes(step: &Step) -> Vec<&'static str> {
+    let mut tables = step.write.derived_tables();
+    tables.push(step.name);
+    tables
+}
+
+/// `step`'s SQL, or its probe's, reads `table`.
+fn reads(step: &Step, probe: Option<&changes::Probe>, table: &str) -> bool {
+    let [scope, rows] = step.write.sql();
+    [scope, rows, probe.map_or("", |p| p.day)]
+        .iter()
+        .any(|sql| names_table(sql, table))
 }
 
 /// `sql` names `table` as a whole word (aux_gestiones is not named by aux_gestiones_x).
@@ -358,11 +403,13 @@ fn names_table(sql: &str, table: &str) -> bool {
 }
 
 /// Runs one step in its own transaction; with a probe, also returns per campaign the earliest
-/// day its changed rows affect.
+/// day its changed rows affect. Then refreshes the statistics of the tables it wrote that the
+/// build reads (`read`), when enough of their rows changed, and gives the others their first.
 async fn run(
     db: &DatabaseConnection,
     step: Step,
     probe: Option<(&changes::Probe, &Ctx)>,
+    read: &BTreeSet<&'static str>,
 ) -> Result<(StepReport, changes::Changed), DbErr> {
     let started = Instant::now();
     // On SQLite the step takes the write lock at BEGIN: a compared step reads the table before
@@ -400,12 +447,14 @@ async fn run(
     };
     txn.commit().await?;
     // A derived table changes with its step's rows, by as many rows at most.
-    let mut tables = step.write.derived_tables();
-    tables.push(step.name);
-    for table in tables {
-        database::refresh_statistics(db, table, written.deleted + written.inserted)
-            .await
-            .map_err(|e| context_error(step.name, "analyze", e))?;
+    let rewritten = written.deleted + written.inserted;
+    for table in writes(&step) {
+        let analysed = if read.contains(table) {
+            database::refresh_statistics(db, table, rewritten).await
+        } else {
+            database::first_statistics(db, table, rewritten).await
+        };
+        analysed.map_err(|e| context_error(step.name, "analyze", e))?;
     }
     let report = StepReport {
         step: step.name,
