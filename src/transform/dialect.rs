@@ -68,6 +68,18 @@ impl Dialect {
         settings
     }
 
+    /// The setting under which a compared step deletes the rows that changed (see `rewrite`),
+    /// on PostgreSQL: nested loops allowed again where [`Self::build_settings`] turned them off
+    /// for the step's query. The changed rows are mostly few, each an index lookup by key;
+    /// hashed, their delete read every row of the scope's days (68 ms instead of 1 ms for the
+    /// daily state's 177 changed rows of a day that arrives).
+    pub fn delete_by_key_setting(self) -> Option<&'static str> {
+        match self {
+            Self::Postgres => Some("SET LOCAL enable_nestloop = on"),
+            Self::Sqlite => None,
+        }
+    }
+
     /// How many independent build steps run at once. PostgreSQL runs an `INSERT … SELECT` in
     /// one backend process (it plans no parallel workers for a statement that writes), so two
     /// steps on two connections keep two cores busy; SQLite has a single writer.

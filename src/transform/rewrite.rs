@@ -188,6 +188,9 @@ async fn changed_rows(
     .await?;
     // The reach again on the deleted rows: its bounds let the engine get to them through an
     // index, where the key alone had it scan the whole table to delete a handful.
+    if let Some(setting) = d.delete_by_key_setting() {
+        txn.execute_unprepared(setting).await?;
+    }
     let deleted = txn
         .execute_unprepared(&format!(
             "DELETE FROM {table} WHERE {reach} AND ({key}) IN (SELECT {key} FROM {GONE})",
