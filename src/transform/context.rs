@@ -218,6 +218,13 @@ impl Ctx {
             .map(|touched| format!("({cuenta}, {snapshot}) IN ({touched})"))
     }
 
+    /// With the load's changes, `cuenta` is an account with changed trandeuda rows: one whose
+    /// rows [`Self::debt_account_rebuilt`] can pick.
+    pub fn debt_account_touched(&self, cuenta: &str) -> Option<String> {
+        self.touched_debt("cod_cuenta")
+            .map(|touched| format!("{cuenta} IN ({touched})"))
+    }
+
     /// The rows of the daily state of a relisted account (`relisted`): on day `day` of the
     /// campaign `archivo`, of its account `cuenta`; with `cuenta` `None`, the days that hold such
     /// rows. `None`: no account was relisted.
@@ -283,10 +290,24 @@ impl Ctx {
     }
 
     /// The rows of the daily state that the scope rebuilds (see [`Self::debt_day_rebuilt`]),
-    /// first bounded by [`Self::debt_rows_reach`].
+    /// first bounded by [`Self::debt_rows_reach`]. The days rebuilt whole are chosen among the
+    /// campaigns' days (aux_campana_dia) by the snapshot day S(day) now, as the build chooses
+    /// them, and each row is then looked up among them: tested on every row, the arms of
+    /// [`Self::debt_day_rebuilt`] (a CASE over the campaigns, one arm per campaign and paid day)
+    /// took 0.3 s for the 130,000 rows of a week's days, which a day that arrives reads to find
+    /// the few hundred rows of its changed accounts.
     pub fn debt_rows_rebuilt(&self) -> String {
         let (archivo, day, snapshot) = ("archivo_campana", "fecha_proceso", "fecha_snapshot");
-        let whole = self.debt_day_rebuilt(archivo, day, snapshot);
+        let mut days = vec![self.in_campaigns("cd.archivo")];
+        days.extend(
+            self.debt_reach_start()
+                .map(|start| format!("cd.fecha >= {}", self.date(start))),
+        );
+        days.push(self.debt_day_rebuilt("cd.archivo", "cd.fecha", &snapshot_day("cd.fecha", true)));
+        let whole = format!(
+            "({archivo}, {day}) IN (SELECT cd.archivo, cd.fecha FROM aux_campana_dia cd WHERE {})",
+            and_all(days)
+        );
         let accounts = [
             self.debt_account_rebuilt("cuenta", snapshot),
             self.debt_relisted(archivo, Some("cuenta"), day),
@@ -299,26 +320,32 @@ impl Ctx {
     }
 
     /// What every row of the daily state that the scope rebuilds satisfies, cheap to test and
-    /// usable by an index: the scope's campaigns, from a day no rebuilt row that exists is older
-    /// than (a day without rows has none, and a snapshot day moves only from a changed snapshot
-    /// on).
+    /// usable by an index: the scope's campaigns, from [`Self::debt_reach_start`].
     pub fn debt_rows_reach(&self) -> String {
         let mut parts = vec![self.in_campaigns("archivo_campana")];
-        if let Some(from) = self.from {
-            let start = match self.touched {
-                None => Some(from),
-                Some(touched) => touched.first_snapshot,
-            };
-            let lowest = start
-                .into_iter()
-                .chain(self.reshaped.values().copied())
-                .chain(self.relisted.values().map(|(first, _)| *first))
-                .chain(self.paid.values().flatten().copied())
-                .min()
-                .unwrap_or(self.today);
-            parts.push(format!("fecha_proceso >= {}", self.date(lowest)));
-        }
+        parts.extend(
+            self.debt_reach_start()
+                .map(|start| format!("fecha_proceso >= {}", self.date(start))),
+        );
         and_all(parts)
+    }
+
+    /// A day no row of the daily state that the scope rebuilds and that exists is older than
+    /// (a day without rows has none, and a snapshot day moves only from a changed snapshot on);
+    /// `None`: every day.
+    fn debt_reach_start(&self) -> Option<NaiveDate> {
+        let from = self.from?;
+        let start = match self.touched {
+            None => Some(from),
+            Some(touched) => touched.first_snapshot,
+        };
+        let earliest = start
+            .into_iter()
+            .chain(self.reshaped.values().copied())
+            .chain(self.relisted.values().map(|(first, _)| *first))
+            .chain(self.paid.values().flatten().copied())
+            .min();
+        Some(earliest.unwrap_or(self.today))
     }
 
     /// The (archivo, fecha) days of the scope's campaigns whose daily state is rebuilt for every

@@ -57,6 +57,41 @@ fn or_else(condition: Option<String>) -> String {
     condition.map_or_else(String::new, |c| format!(" OR {c}"))
 }
 
+/// Over the days `k` not rebuilt whole and the accounts `a` of their campaigns: ` UNION ALL`
+/// the rows rebuilt for some accounts (see [`Ctx::debt_account_rebuilt`] and
+/// [`Ctx::debt_relisted`]), or nothing. The accounts are picked first, so that only theirs
+/// are paired with the days: paired first, a week's days and their campaigns' accounts were
+/// 130,000 pairs, each tested against the changed snapshot rows, to find a few hundred.
+fn some_accounts_rebuilt(ctx: &Ctx) -> String {
+    let accounts: Vec<String> = [
+        ctx.debt_account_touched("a.cuenta"),
+        ctx.relisted_account("a.cuenta"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if accounts.is_empty() {
+        return String::new();
+    }
+    let rows: Vec<String> = [
+        ctx.debt_account_rebuilt("a.cuenta", "k.s"),
+        ctx.debt_relisted("k.archivo", Some("a.cuenta"), "k.fecha"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    format!(
+        "\n    UNION ALL\n    {DAY_ACCOUNTS}\n    WHERE NOT k.whole AND ({}) AND ({})",
+        accounts.join(" OR "),
+        rows.join(" OR ")
+    )
+}
+
+/// The days `k` to rebuild, each with the accounts `a` of its campaign, as the rows to build.
+const DAY_ACCOUNTS: &str = "SELECT k.archivo, k.fecha, k.fecha_apertura, k.s, a.cod_luna, \
+    a.cuenta, a.servicio, a.fecha_asignacion, a.fecha_vencimiento\n    FROM days k\n    \
+    JOIN aux_cuenta_campana a ON a.archivo = k.archivo";
+
 pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
     let d = ctx.d;
     // The debt the rebuilt rows read: of the days rebuilt whole, every account of their
@@ -98,22 +133,23 @@ sday AS MATERIALIZED (
     SELECT x.fecha, {latest_snapshot} AS s
     FROM (SELECT DISTINCT fecha FROM campaign_days) x
 ),
--- The days with rows to rebuild: for every account (`whole`), or for some (see
--- `Ctx::debt_day_rebuilt`, `Ctx::debt_account_rebuilt` and `Ctx::debt_relisted`). `whole` is a
--- plain boolean, which the planner takes for half the rows: compared with 1, it took it for
--- 0.5% and hashed the month's 730,000 rows instead of their debt.
-days AS MATERIALIZED (
-    SELECT k.archivo, k.fecha, k.fecha_apertura, s.s, ({day_rebuilt}) AS whole
+-- Whether each day's rows are rebuilt for every account (see `Ctx::debt_day_rebuilt`), tested
+-- once per day. `whole` is a plain boolean, which the planner takes for half the rows: compared
+-- with 1, it took it for 0.5% and hashed the month's 730,000 rows instead of their debt.
+marked AS MATERIALIZED (
+    SELECT k.archivo, k.fecha, k.fecha_apertura, s.s,
+        CASE WHEN {day_rebuilt} THEN {true} ELSE {false} END AS whole
     FROM campaign_days k
     JOIN sday s ON s.fecha = k.fecha
-    WHERE {day_rebuilt}{or_snapshot_touched}{or_relisted_day}
+),
+-- The days with rows to rebuild: for every account, or for some (see
+-- `Ctx::debt_account_rebuilt` and `Ctx::debt_relisted`).
+days AS MATERIALIZED (
+    SELECT * FROM marked k WHERE k.whole{or_snapshot_touched}{or_relisted_day}
 ),
 rebuilt AS (
-    SELECT k.archivo, k.fecha, k.fecha_apertura, k.s, a.cod_luna, a.cuenta, a.servicio,
-        a.fecha_asignacion, a.fecha_vencimiento
-    FROM days k
-    JOIN aux_cuenta_campana a ON a.archivo = k.archivo
-    WHERE k.whole{or_account_rebuilt}{or_relisted}
+    {day_accounts}
+    WHERE k.whole{some_accounts}
 ),
 {debt},
 -- Counted payments of the account after its snapshot, up to D (§7.3 monto_saldo_actual).
@@ -142,10 +178,12 @@ LEFT JOIN paid p ON p.archivo = r.archivo AND p.fecha = r.fecha AND p.cuenta = r
                 in_campaigns = ctx.in_campaigns("archivo"),
                 up_to_to = ctx.up_to_to("fecha"),
                 day_rebuilt = ctx.debt_day_rebuilt("k.archivo", "k.fecha", "s.s"),
-                or_snapshot_touched = or_else(ctx.debt_snapshot_touched("s.s")),
-                or_account_rebuilt = or_else(ctx.debt_account_rebuilt("a.cuenta", "k.s")),
+                true = d.bool(true),
+                false = d.bool(false),
+                or_snapshot_touched = or_else(ctx.debt_snapshot_touched("k.s")),
                 or_relisted_day = or_else(ctx.debt_relisted("k.archivo", None, "k.fecha")),
-                or_relisted = or_else(ctx.debt_relisted("k.archivo", Some("a.cuenta"), "k.fecha")),
+                day_accounts = DAY_ACCOUNTS,
+                some_accounts = some_accounts_rebuilt(ctx),
                 latest_snapshot = snapshot_day("x.fecha", true),
             ),
             afterwards: Vec::new(),
