@@ -17,7 +17,7 @@
 use chrono::NaiveDate;
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
 
-use super::{context::Ctx, date_column, payments, rewrite};
+use super::{accounts, context::Ctx, date_column, payments, rewrite};
 
 /// How to compare one campaign-wide aux table.
 pub struct Probe {
@@ -85,8 +85,7 @@ pub const CAMPANA_DIA: Probe = Probe {
 pub const CUENTA_CAMPANA: Probe = Probe {
     table: "aux_cuenta_campana",
     campaigns: Ctx::in_reassigned,
-    columns: "archivo, cuenta, cod_luna, servicio, fecha_asignacion, fecha_vencimiento, es_frac, \
-              deuda_asig",
+    columns: accounts::COLUMNS,
     read_later: EVERY_ROW,
     // Every day of the campaign's window reads the account's attributes.
     day: "(SELECT MIN(cd.fecha) FROM aux_campana_dia cd WHERE cd.archivo = x.archivo)",
