@@ -733,6 +733,35 @@ mod tests {
     }
 
     #[test]
+    fn the_build_reads_the_aux_tables_and_no_mart_but_the_dashboard() {
+        let scope = Scope {
+            from: NaiveDate::from_ymd_opt(2025, 6, 10),
+            ..Scope::everything()
+        };
+        let today = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let mut ctx = Ctx::new(Dialect::Postgres, today, &scope);
+        ctx.days = Some((scope.from, None));
+        let read: Vec<&str> = read_by_the_build(&ctx).into_iter().collect();
+        assert_eq!(
+            read,
+            vec![
+                "aux_calendario_habiles",
+                "aux_campana_dia",
+                "aux_cuenta_campana",
+                "aux_cuenta_estado_diario",
+                "aux_cuenta_hitos",
+                "aux_documento_cuenta",
+                "aux_gestion_cuenta",
+                "aux_gestiones",
+                "aux_gestiones_servicio_dia",
+                "aux_pagos",
+                // evolution_data reads it.
+                "dashboard_data",
+            ]
+        );
+    }
+
+    #[test]
     fn a_table_is_named_only_as_a_whole_word() {
         assert!(names_table("SELECT * FROM aux_pagos p", "aux_pagos"));
         assert!(names_table("JOIN aux_pagos\n", "aux_pagos"));
