@@ -48,6 +48,9 @@ pub struct Ctx {
     /// Days of the day-keyed rows (aux_gestiones, operation_data, productivity_data), which are
     /// rebuilt for every archivo at once; `None` = nothing to rebuild.
     pub days: Option<(Option<NaiveDate>, Option<NaiveDate>)>,
+    /// With the load's changes, the date of the last valid payment aux_pagos held when the
+    /// build started (`None`: none; see [`Self::payments_rebuilt`]).
+    pub last_valid_payment: Option<NaiveDate>,
 }
 
 impl Ctx {
@@ -69,6 +72,7 @@ impl Ctx {
             accounts_changed: BTreeSet::new(),
             paid: BTreeMap::new(),
             days: None,
+            last_valid_payment: None,
         }
     }
 
@@ -257,6 +261,77 @@ impl Ctx {
     pub fn debt_snapshot_touched(&self, snapshot: &str) -> Option<String> {
         self.touched_debt("fecha_proceso")
             .map(|touched| format!("{snapshot} IN ({touched})"))
+    }
+
+    /// The payments (aux_pagos rows, over their columns `archivo`, `documento` and `fecha_pago`)
+    /// the scope rebuilds when the load's changes are known; `None`: every payment of the
+    /// scope's campaigns. A row reads its raw payment, its document's account
+    /// (aux_documento_cuenta), that account's campaign (aux_cuenta_campana), the campaign's
+    /// window and today. So it is rebuilt when:
+    /// - its document's payments or owner changed (see [`Self::touched_documents`]);
+    /// - its campaign's accounts changed (the probe's `accounts_changed`): every payment of it;
+    /// - its campaign's days changed (`reshaped`), from the first day that moved: a moved
+    ///   apertura or close moves the window over the payments of the days between (an open
+    ///   campaign's window ends today, and gains each new day);
+    /// - it is dated after the last valid payment the table held (`last_valid_payment`): a
+    ///   payment dated after the last build's today was future then and may count now. No valid
+    ///   payment is dated after the today it was built on, so this bound is on or before every
+    ///   earlier build's today; with today itself, a build for an earlier today also finds the
+    ///   payments it makes future.
+    pub fn payments_rebuilt(&self, archivo: &str, documento: &str, fecha_pago: &str) -> String {
+        let campaigns = self.in_campaigns(archivo);
+        let Some(documents) = self.touched_documents().filter(|_| self.from.is_some()) else {
+            return campaigns;
+        };
+        let changed: Vec<String> = self.accounts_changed.iter().cloned().collect();
+        // The cheap tests first: most rows are old payments of unchanged documents, and the
+        // window's arm is a CASE over the campaigns.
+        let mut arms = vec![
+            format!("{fecha_pago} > {}", self.date(self.future_after())),
+            format!("{documento} IN ({documents})"),
+            in_list(archivo, &changed),
+        ];
+        if let (Some(moved), Some(first)) = (
+            self.on_or_after_first(archivo, fecha_pago, &self.reshaped, None),
+            self.reshaped.values().min(),
+        ) {
+            arms.push(format!(
+                "({fecha_pago} >= {} AND {moved})",
+                self.date(*first)
+            ));
+        }
+        format!("{campaigns} AND ({})", arms.join(" OR "))
+    }
+
+    /// A predicate over the raw payments (`documento`, `fecha_pago`) that every raw payment of
+    /// a row of [`Self::payments_rebuilt`] satisfies, to join only those to their accounts;
+    /// `None`: every payment. The documents as values an index looks up: as a semi join, the
+    /// planner took the payments for all of them and hashed their accounts instead.
+    pub fn payments_reached(&self, documento: &str, fecha_pago: &str) -> Option<String> {
+        let documents = self.touched_documents().filter(|_| self.from.is_some())?;
+        let changed: Vec<String> = self.accounts_changed.iter().cloned().collect();
+        let mut arms = vec![self.d.in_values_of(documento, &documents)];
+        if !changed.is_empty() {
+            arms.push(self.d.in_values_of(
+                documento,
+                &format!(
+                    "SELECT o.nro_documento FROM aux_documento_cuenta o \
+                     JOIN aux_cuenta_campana a ON a.cuenta = o.cod_cuenta WHERE {}",
+                    in_list("a.archivo", &changed)
+                ),
+            ));
+        }
+        let first_moved = self.reshaped.values().min().and_then(|d| d.pred_opt());
+        let after = first_moved.map_or(self.future_after(), |d| d.min(self.future_after()));
+        arms.push(format!("{fecha_pago} > {}", self.date(after)));
+        Some(format!("({})", arms.join(" OR ")))
+    }
+
+    /// The day after which a payment can have been future when last built: the last valid
+    /// payment's, or today when earlier (see [`Self::payments_rebuilt`]).
+    fn future_after(&self) -> NaiveDate {
+        let none = NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date");
+        self.last_valid_payment.unwrap_or(none).min(self.today)
     }
 
     /// The documents whose trandeuda or pagos rows the load changed, when its changes are known.

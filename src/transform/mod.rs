@@ -170,6 +170,7 @@ pub async fn build(
             .0,
     ];
     ctx.days = gestion_days(db, &ctx).await?;
+    ctx.last_valid_payment = last_valid_payment(db, &ctx).await?;
 
     let waits = waits_for(&ctx);
     let mut started = [false; STEPS.len()];
@@ -497,6 +498,25 @@ async fn gestion_days(
     let first = date_column(row.as_ref(), "first_day")?;
     let last = date_column(row.as_ref(), "last_day")?;
     Ok(first.map(|first| (Some(first), ctx.to.or(last))))
+}
+
+/// With the load's changes, the date of the last valid payment aux_pagos holds (see
+/// [`Ctx::payments_rebuilt`]); read before any step writes it.
+async fn last_valid_payment(
+    db: &DatabaseConnection,
+    ctx: &Ctx,
+) -> Result<Option<NaiveDate>, DbErr> {
+    if ctx.touched.is_none() || ctx.from.is_none() {
+        return Ok(None);
+    }
+    let sql = format!(
+        "SELECT {} AS day FROM aux_pagos WHERE es_pago_valido",
+        ctx.d.date_text("MAX(fecha_pago)")
+    );
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    date_column(row.as_ref(), "day")
 }
 
 /// Over the campaign rows `a` of `assigned`: one of the touched snapshot `days` can have moved

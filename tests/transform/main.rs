@@ -23,6 +23,7 @@ on_both_engines!(
     a_new_snapshot_that_moves_a_payment_rebuilds_its_earlier_days,
     a_new_snapshot_that_moves_an_invalid_payment_rebuilds_nothing_earlier,
     a_late_payment_before_apertura_rebuilds_nothing_earlier,
+    a_future_payment_counts_once_its_day_comes,
     a_rejected_latest_snapshot_row_gives_the_payment_back,
     a_dashboard_day_rebuilt_alone_is_the_full_builds_day,
     a_refresh_fills_empty_document_accounts,
@@ -346,6 +347,65 @@ async fn a_late_payment_before_apertura_rebuilds_nothing_earlier(engine: Engine)
     );
     // B's two servicios today only: A's days were not rebuilt back to the payment's.
     assert_eq!(built["dashboard_data"], 2);
+}
+
+/// A payment dated after the day it arrives is kept as future, and counts once its day comes
+/// though nothing of it changed: the next day's build finds it by its date alone (here in A,
+/// closed, whose days no longer move) and rebuilds only the payments that can have moved.
+async fn a_future_payment_counts_once_its_day_comes(engine: Engine) {
+    let test_db = loaded(engine).await;
+    let db = &test_db.connection;
+    let (arrived, counts) = ("2025-06-10 06:00", "2025-06-11");
+    fixture::pago(
+        db,
+        "D111",
+        counts,
+        "15.00",
+        "PAGOS_2025-06-10.txt",
+        arrived,
+        None,
+    )
+    .await;
+    build(db, &Scope::everything(), today()).await.unwrap();
+    let payment = |valid: &str| {
+        format!(
+            "SELECT COUNT(*) AS n FROM aux_pagos WHERE nro_documento = 'D111' \
+             AND fecha_pago = '{counts}' AND {valid}"
+        )
+    };
+    assert_eq!(count(db, &payment("NOT es_pago_valido")).await, 1);
+
+    // The next day's load brings a payment of B's C51 dated that day.
+    let tomorrow = date(counts);
+    let loaded_at = "2025-06-11T14:00:00+00:00";
+    fixture::pago(
+        db,
+        "D512",
+        counts,
+        "5.00",
+        "PAGOS_2025-06-11.txt",
+        "2025-06-11 06:00",
+        None,
+    )
+    .await;
+    db.execute_unprepared(&format!(
+        "UPDATE raw_pagos SET updated_at = '{loaded_at}' \
+         WHERE nro_documento = 'D512' AND fecha_pago = '{counts}'"
+    ))
+    .await
+    .unwrap();
+    let scope = affected_scope(db, loaded_at.parse().unwrap(), 7, tomorrow)
+        .await
+        .unwrap();
+    let reports = build(db, &scope, tomorrow).await.unwrap();
+    let incremental = dump_all(db).await;
+    build(db, &Scope::everything(), tomorrow).await.unwrap();
+    assert_eq!(incremental, dump_all(db).await);
+    assert_eq!(count(db, &payment("es_pago_valido")).await, 1);
+    // D512's two payments (its document changed), and those dated after the last valid one
+    // (06-10): D111's, D512's new one and P9 (06-12). Not the other payments of A and B.
+    let pagos = reports.iter().find(|r| r.step == "aux_pagos").unwrap();
+    assert_eq!(pagos.rows, 4);
 }
 
 /// A late gestión dates the build back to its day, but the daily state reads no gestión.
