@@ -190,8 +190,8 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
 pub fn gestion_cuenta(ctx: &Ctx) -> Step {
     let camp = camp_cte(ctx);
     // The scope's rows and the rows built for it are the same.
-    let rebuilt = |archivo: &str, cod_luna: &str, day: &str| {
-        ctx.fan_out_rebuilt(archivo, cod_luna, day)
+    let rebuilt = |archivo: &str, gestion: (&str, &str), cod_luna: &str, day: &str| {
+        ctx.fan_out_rebuilt(archivo, gestion, cod_luna, day)
             .map_or_else(String::new, |rows| format!(" AND {rows}"))
     };
     Step::compared(
@@ -201,7 +201,12 @@ pub fn gestion_cuenta(ctx: &Ctx) -> Step {
                 "{} AND {}{}",
                 ctx.in_campaigns("archivo"),
                 ctx.in_days("archivo", "fecha_gestion"),
-                rebuilt("archivo", "cod_luna", "fecha_gestion")
+                rebuilt(
+                    "archivo",
+                    ("canal", "gestion_uid"),
+                    "cod_luna",
+                    "fecha_gestion"
+                )
             ),
             reach: None,
             columns: "archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, \
@@ -218,7 +223,12 @@ JOIN aux_gestiones g ON g.cod_luna = a.cod_luna
 WHERE {in_campaigns} AND {in_days}{rebuilt}",
                 in_campaigns = ctx.in_campaigns("c.archivo"),
                 in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
-                rebuilt = rebuilt("c.archivo", "g.cod_luna", "g.fecha_gestion"),
+                rebuilt = rebuilt(
+                    "c.archivo",
+                    ("g.canal", "g.gestion_uid"),
+                    "g.cod_luna",
+                    "g.fecha_gestion"
+                ),
             ),
             afterwards: vec![milestones_kept(ctx), counts_kept(ctx)],
         },

@@ -19,14 +19,15 @@
 //! rebuilt for the scope's campaigns and, where they are dated, its days: from `from`, or for a
 //! campaign whose campaign-wide rows changed, from the first day the change moved (see
 //! `changes`). aux_cuenta_campana, aux_pagos and assignment_data are not dated and are rebuilt
-//! whole per campaign, as is aux_campana_dia (a few rows per campaign, compared to find the
+//! per campaign, as is aux_campana_dia (a few rows per campaign, compared to find the
 //! days a change of the campaign's shape moved). Day-keyed rows that hold every archivo at once
 //! (aux_gestiones, operation_data, productivity_data) are rebuilt for whole Lima days: from the
 //! first day of any campaign to `to` when `from` is given, otherwise the days spanned by the
 //! scope's campaign windows (every day when the scope names no campaigns). When a load calls
-//! for the scope, aux_gestiones and its fan-out are rebuilt on those days only for the (client,
-//! day) groups its changes reach (`Ctx::gestion_groups_rebuilt`, `Ctx::fan_out_rebuilt`).
-//! Derived values that look across campaigns (archivo_principal, payment credit) read the aux
+//! for the scope, aux_gestiones is rebuilt on those days only for the (client, day) groups its
+//! changes reach (`Ctx::gestion_groups_rebuilt`), and the fan-out for the gestiones they
+//! changed (`Ctx::fan_out_rebuilt`). aux_pagos, when a load calls for the scope, only for the
+//! payments they can move (`Ctx::payments_rebuilt`). Derived values that look across campaigns (archivo_principal, payment credit) read the aux
 //! rows of every campaign as last built. The daily state (aux_cuenta_estado_diario), the largest
 //! table, reads no gestión: when a load calls for the scope, it is rebuilt only for the days and
 //! accounts the load's changes reach (`Ctx::debt_day_rebuilt`).
