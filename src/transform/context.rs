@@ -264,8 +264,8 @@ impl Ctx {
     }
 
     /// The payments (aux_pagos rows, over their columns `archivo`, `documento` and `fecha_pago`)
-    /// the scope rebuilds when the load's changes are known; `None`: every payment of the
-    /// scope's campaigns. A row reads its raw payment, its document's account
+    /// the scope rebuilds: without the load's changes, every payment of the scope's campaigns.
+    /// A row reads its raw payment, its document's account
     /// (aux_documento_cuenta), that account's campaign (aux_cuenta_campana), the campaign's
     /// window and today. So it is rebuilt when:
     /// - its document's payments or owner changed (see [`Self::touched_documents`]);
@@ -280,10 +280,9 @@ impl Ctx {
     ///   payments it makes future.
     pub fn payments_rebuilt(&self, archivo: &str, documento: &str, fecha_pago: &str) -> String {
         let campaigns = self.in_campaigns(archivo);
-        let Some(documents) = self.touched_documents().filter(|_| self.from.is_some()) else {
+        let Some((documents, changed)) = self.payment_changes() else {
             return campaigns;
         };
-        let changed: Vec<String> = self.accounts_changed.iter().cloned().collect();
         // The cheap tests first: most rows are old payments of unchanged documents, and the
         // window's arm is a CASE over the campaigns.
         let mut arms = vec![
@@ -300,8 +299,7 @@ impl Ctx {
     /// `None`: every payment. The documents as values an index looks up: as a semi join, the
     /// planner took the payments for all of them and hashed their accounts instead.
     pub fn payments_reached(&self, documento: &str, fecha_pago: &str) -> Option<String> {
-        let documents = self.touched_documents().filter(|_| self.from.is_some())?;
-        let changed: Vec<String> = self.accounts_changed.iter().cloned().collect();
+        let (documents, changed) = self.payment_changes()?;
         let mut arms = vec![self.d.in_values_of(documento, &documents)];
         if !changed.is_empty() {
             arms.push(self.d.in_values_of(
@@ -317,6 +315,13 @@ impl Ctx {
         let after = first_moved.map_or(self.future_after(), |d| d.min(self.future_after()));
         arms.push(format!("{fecha_pago} > {}", self.date(after)));
         Some(format!("({})", arms.join(" OR ")))
+    }
+
+    /// With the load's changes and a `from`, the documents they touched and the campaigns whose
+    /// accounts changed: what moves payments besides their dates.
+    fn payment_changes(&self) -> Option<(String, Vec<String>)> {
+        let documents = self.touched_documents().filter(|_| self.from.is_some())?;
+        Some((documents, self.accounts_changed.iter().cloned().collect()))
     }
 
     /// The day after which a payment can have been future when last built: the last valid
