@@ -699,19 +699,22 @@ pub async fn affected_scope(
 mod tests {
     use super::*;
 
-    #[test]
-    fn each_step_waits_for_the_tables_it_reads_and_for_every_probe_before_it() {
+    /// An incremental build's context: one campaign, from a day before today.
+    fn incremental() -> Ctx {
         let scope = Scope {
             campaigns: Some(vec!["CAMP_A".into()]),
             from: NaiveDate::from_ymd_opt(2025, 6, 10),
             ..Scope::everything()
         };
-        let mut ctx = Ctx::new(
-            Dialect::Postgres,
-            NaiveDate::from_ymd_opt(2025, 6, 30).unwrap(),
-            &scope,
-        );
+        let today = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
+        let mut ctx = Ctx::new(Dialect::Postgres, today, &scope);
         ctx.days = Some((scope.from, None));
+        ctx
+    }
+
+    #[test]
+    fn each_step_waits_for_the_tables_it_reads_and_for_every_probe_before_it() {
+        let ctx = incremental();
         let names: Vec<&str> = STEPS.iter().map(|(build, _)| build(&ctx).name).collect();
         let waits: Vec<(&str, Vec<&str>)> = waits_for(&ctx)
             .into_iter()
@@ -755,14 +758,7 @@ mod tests {
 
     #[test]
     fn the_build_reads_the_aux_tables_and_no_mart_but_the_dashboard() {
-        let scope = Scope {
-            from: NaiveDate::from_ymd_opt(2025, 6, 10),
-            ..Scope::everything()
-        };
-        let today = NaiveDate::from_ymd_opt(2025, 6, 30).unwrap();
-        let mut ctx = Ctx::new(Dialect::Postgres, today, &scope);
-        ctx.days = Some((scope.from, None));
-        let read: Vec<&str> = read_by_the_build(&ctx).into_iter().collect();
+        let read: Vec<&str> = read_by_the_build(&incremental()).into_iter().collect();
         assert_eq!(
             read,
             vec![
