@@ -187,7 +187,9 @@ async fn changed_rows(
     ))
     .await?;
     // The reach again on the deleted rows: its bounds let the engine get to them through an
-    // index, where the key alone had it scan the whole table to delete a handful.
+    // index, where the key alone had it scan the whole table to delete a handful. The setting
+    // holds for the rest of the step: the derived tables' statements below read the changed
+    // rows' keys too.
     if let Some(setting) = d.delete_by_key_setting() {
         txn.execute_unprepared(setting).await?;
     }
