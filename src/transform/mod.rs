@@ -8,11 +8,12 @@
 //! and each campaign × servicio × day's distinct gestiones (aux_gestiones_servicio_dia), which
 //! the dashboard counts, in step with the fan-out rows it changed. Each step deletes the rows
 //! of the scope and inserts the new ones in one transaction, so a failure leaves the previously
-//! published rows intact and a rebuild is idempotent; the large aux tables and the payments
-//! compare the new rows with the scope's first and write only the differences (`rewrite`).
-//! Each step is one SQL text; engine differences live in [`dialect`]. On PostgreSQL each step's
-//! table is analysed after it when the step rewrote a tenth of it, so the steps after it are
-//! planned for the rows just written.
+//! published rows intact and a rebuild is idempotent; the large aux tables, the accounts and
+//! the payments compare the new rows with the scope's first and write only the differences
+//! (`rewrite`). Each step is one SQL text; engine differences live in [`dialect`]. On
+//! PostgreSQL a table the build reads is analysed after the step that rewrote a tenth of it, so
+//! the steps after it are planned for the rows just written; a mart only the API reads is
+//! analysed once, then left to autovacuum.
 //!
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
@@ -26,9 +27,9 @@
 //! scope's campaign windows (every day when the scope names no campaigns). When a load calls
 //! for the scope, aux_gestiones is rebuilt on those days only for the (client, day) groups its
 //! changes reach (`Ctx::gestion_groups_rebuilt`), and the fan-out for the gestiones they
-//! changed (`Ctx::fan_out_rebuilt`). aux_pagos, when a load calls for the scope, only for the
-//! payments they can move (`Ctx::payments_rebuilt`). Derived values that look across campaigns (archivo_principal, payment credit) read the aux
-//! rows of every campaign as last built. The daily state (aux_cuenta_estado_diario), the largest
+//! changed (`Ctx::fan_out_rebuilt`); aux_pagos only for the payments they can move
+//! (`Ctx::payments_rebuilt`). Derived values that look across campaigns (archivo_principal,
+//! payment credit) read the aux rows of every campaign as last built. The daily state (aux_cuenta_estado_diario), the largest
 //! table, reads no gestión: when a load calls for the scope, it is rebuilt only for the days and
 //! accounts the load's changes reach (`Ctx::debt_day_rebuilt`).
 
@@ -163,17 +164,20 @@ pub async fn build(
     today: NaiveDate,
 ) -> Result<Vec<StepReport>, DbErr> {
     let mut ctx = Ctx::new(Dialect::of(db.get_database_backend()), today, scope);
+    ctx.days = gestion_days(db, &ctx).await?;
+    ctx.last_valid_payment = last_valid_payment(db, &ctx).await?;
+    // Rendered once for the tables each step reads: a widening changes the rows a step
+    // rebuilds, not the tables it reads.
+    let rendered = render(&ctx);
+    let read = Arc::new(read_by_the_build(&rendered, &ctx));
+    let waits = waits_for(&rendered);
     // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
-    let read = Arc::new(read_by_the_build(&ctx));
     let mut reports = vec![
         run(db, calendar::calendario_habiles(&ctx), None, &read)
             .await?
             .0,
     ];
-    ctx.days = gestion_days(db, &ctx).await?;
-    ctx.last_valid_payment = last_valid_payment(db, &ctx).await?;
 
-    let waits = waits_for(&ctx);
     let mut started = [false; STEPS.len()];
     let mut finished: [Option<StepReport>; STEPS.len()] = Default::default();
     let mut running = JoinSet::new();
@@ -336,8 +340,7 @@ fn keep_earliest(first: &mut BTreeMap<String, NaiveDate>, campaign: String, day:
 /// For each of [`STEPS`], the earlier steps it must wait for: those whose table its SQL (or its
 /// probe's) reads, and every step with a probe, since a probe may widen the scope the later
 /// steps render.
-fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
-    let steps: Vec<Step> = STEPS.iter().map(|(builder, _)| builder(ctx)).collect();
+fn waits_for(steps: &[Step]) -> Vec<Vec<usize>> {
     steps
         .iter()
         .zip(STEPS)
@@ -355,11 +358,15 @@ fn waits_for(ctx: &Ctx) -> Vec<Vec<usize>> {
         .collect()
 }
 
-/// The tables the build writes that one of its steps reads, other than the step that writes
-/// it: the build's own statements are planned on their statistics (see `run`); the others
-/// (most marts) only the API reads.
-fn read_by_the_build(ctx: &Ctx) -> BTreeSet<&'static str> {
-    let steps: Vec<Step> = STEPS.iter().map(|(builder, _)| builder(ctx)).collect();
+/// Each of [`STEPS`] rendered for `ctx`.
+fn render(ctx: &Ctx) -> Vec<Step> {
+    STEPS.iter().map(|(builder, _)| builder(ctx)).collect()
+}
+
+/// Of the tables the build writes (`steps`, and the calendar first), those one of its steps
+/// reads, other than the step that writes it: the build's own statements are planned on their
+/// statistics (see `run`); the others (most marts) only the API reads.
+fn read_by_the_build(steps: &[Step], ctx: &Ctx) -> BTreeSet<&'static str> {
     let mut written: Vec<(usize, &'static str)> = steps
         .iter()
         .enumerate()
@@ -714,9 +721,9 @@ mod tests {
 
     #[test]
     fn each_step_waits_for_the_tables_it_reads_and_for_every_probe_before_it() {
-        let ctx = incremental();
-        let names: Vec<&str> = STEPS.iter().map(|(build, _)| build(&ctx).name).collect();
-        let waits: Vec<(&str, Vec<&str>)> = waits_for(&ctx)
+        let steps = render(&incremental());
+        let names: Vec<&str> = steps.iter().map(|step| step.name).collect();
+        let waits: Vec<(&str, Vec<&str>)> = waits_for(&steps)
             .into_iter()
             .enumerate()
             .map(|(step, before)| (names[step], before.into_iter().map(|b| names[b]).collect()))
@@ -758,7 +765,8 @@ mod tests {
 
     #[test]
     fn the_build_reads_the_aux_tables_and_no_mart_but_the_dashboard() {
-        let read: Vec<&str> = read_by_the_build(&incremental()).into_iter().collect();
+        let ctx = incremental();
+        let read: Vec<&str> = read_by_the_build(&render(&ctx), &ctx).into_iter().collect();
         assert_eq!(
             read,
             vec![
