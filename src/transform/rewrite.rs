@@ -14,7 +14,7 @@
 //! from its rows read what changed there instead of comparing the scope again.
 //!
 //! A scope without any rows (the first build of those days) is simply inserted, unless the
-//! differences are to be kept.
+//! differences are to be kept. Rows are inserted in the order of the table's primary key.
 
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
 
@@ -154,7 +154,16 @@ async fn changed_rows(
     if !present && !keep_diff {
         txn.execute_unprepared(&format!("DROP TABLE {CURRENT}"))
             .await?;
-        let insert = format!("INSERT INTO {table} ({columns}) {}", diff.rows);
+        // In the primary key's order, as every insert here: each row then lands next to the one
+        // before it in the key's index instead of on a random page of it (a month's gestiones:
+        // 3.1 s → 2.1 s to write, the sort included). Named, since the query's own column
+        // names need not be the table's.
+        let insert = format!(
+            "INSERT INTO {table} ({columns}) WITH pulso_named ({columns}) AS ({rows}) \
+             SELECT {columns} FROM pulso_named ORDER BY {key}",
+            rows = diff.rows,
+            key = diff.key,
+        );
         let inserted = txn.execute_unprepared(&insert).await?;
         for afterwards in &diff.afterwards {
             execute_all(txn, &afterwards.from_scope).await?;
@@ -202,7 +211,8 @@ async fn changed_rows(
         .await?;
     let inserted = txn
         .execute_unprepared(&format!(
-            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {ADDED}"
+            "INSERT INTO {table} ({columns}) SELECT {columns} FROM {ADDED} ORDER BY {key}",
+            key = diff.key,
         ))
         .await?;
     for temporary in [FRESH, CURRENT] {
