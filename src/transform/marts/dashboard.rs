@@ -7,6 +7,11 @@
 
 use crate::transform::{Step, context::Ctx};
 
+/// `{archivo}` is a campaign with days to rebuild. The per-account parts read only those: a
+/// campaign of the scope may have none (one closed before the rebuilt days), and a day that
+/// arrives rebuilt half the accounts it read.
+const WITH_DAYS: &str = "{archivo} IN (SELECT archivo FROM days)";
+
 pub fn dashboard(ctx: &Ctx) -> Step {
     let d = ctx.d;
     let now = ctx.now();
@@ -23,6 +28,14 @@ pub fn dashboard(ctx: &Ctx) -> Step {
     SELECT archivo, fecha, cartera, dia_gestion FROM aux_campana_dia
     WHERE {in_campaigns} AND {k_in_days}
 ),
+-- The counted payments of those campaigns. Counted on day D (§7.5): valid and fecha_pago in
+-- [apertura, min(D, window end)]; every mart day D is inside the window, so: valid, in the
+-- window and ≤ D.
+counted AS (
+    SELECT archivo, cuenta, fecha_pago, monto_cancelado
+    FROM aux_pagos
+    WHERE es_pago_valido AND esta_en_ventana AND {with_days}
+),
 -- Per account: the first day of each class (within the window, since the fan-out only holds
 -- gestiones of the window; kept by the fan-out step in aux_cuenta_hitos) and of its first
 -- counted payment.
@@ -31,21 +44,17 @@ acc AS (
         g.primera_cd AS d_cd, g.primera_cd_ci AS d_cdci, g.primera_gestion AS d_any,
         g.primera_pdp AS d_pdp, p.d_pay
     FROM aux_cuenta_campana a
-    LEFT JOIN aux_cuenta_hitos g ON g.archivo = a.archivo AND g.cuenta = a.cuenta
+    LEFT JOIN (SELECT * FROM aux_cuenta_hitos WHERE {with_days}) g
+        ON g.archivo = a.archivo AND g.cuenta = a.cuenta
     LEFT JOIN (
-        -- Counted on day D (§7.5): valid and fecha_pago in [apertura, min(D, window end)];
-        -- every mart day D is inside the window, so: valid, in the window and ≤ D.
-        SELECT archivo, cuenta, MIN(fecha_pago) AS d_pay
-        FROM aux_pagos
-        WHERE es_pago_valido AND esta_en_ventana AND {in_campaigns}
-        GROUP BY archivo, cuenta
+        SELECT archivo, cuenta, MIN(fecha_pago) AS d_pay FROM counted GROUP BY archivo, cuenta
     ) p ON p.archivo = a.archivo AND p.cuenta = a.cuenta
-    WHERE {a_in_campaigns}
+    WHERE {a_with_days}
 ),
 clients AS (
     SELECT archivo, servicio, COUNT(DISTINCT cod_luna) AS clientes
     FROM aux_cuenta_campana
-    WHERE {in_campaigns}
+    WHERE {with_days}
     GROUP BY archivo, servicio
 ),
 classes AS (
@@ -76,9 +85,8 @@ gestiones_acum AS (
 -- §13.1: recupero of day D is cumulative since apertura.
 pagos_dia AS (
     SELECT p.archivo, a.servicio, p.fecha_pago, SUM(p.monto_cancelado) AS monto
-    FROM aux_pagos p
-    JOIN aux_cuenta_campana a ON a.archivo = p.archivo AND a.cuenta = p.cuenta
-    WHERE p.es_pago_valido AND p.esta_en_ventana AND {p2_in_campaigns}
+    FROM counted p
+    JOIN acc a ON a.archivo = p.archivo AND a.cuenta = p.cuenta
     GROUP BY p.archivo, a.servicio, p.fecha_pago
 ),
 pagos_acum AS (
@@ -131,8 +139,8 @@ SELECT fecha, archivo, cartera, servicio, dia_gestion,
 FROM r",
             in_campaigns = ctx.in_campaigns("archivo"),
             k_in_days = ctx.in_days("archivo", "fecha"),
-            a_in_campaigns = ctx.in_campaigns("a.archivo"),
-            p2_in_campaigns = ctx.in_campaigns("p.archivo"),
+            with_days = WITH_DAYS.replace("{archivo}", "archivo"),
+            a_with_days = WITH_DAYS.replace("{archivo}", "a.archivo"),
             e_in_campaigns = ctx.in_campaigns("archivo_campana"),
             e_in_days = ctx.in_days("archivo_campana", "fecha_proceso"),
             deuda_asig = money("deuda_asig"),
