@@ -273,13 +273,21 @@ fn milestones_kept(ctx: &Ctx) -> Afterwards {
 /// every campaign of the scope after a large rewrite.
 fn counts_kept(ctx: &Ctx) -> Afterwards {
     let recount = |campaigns: &dyn Fn(&str) -> String| {
-        vec![
-            format!("DELETE FROM {COUNTS_TABLE} WHERE {}", campaigns("archivo")),
-            format!(
-                "INSERT INTO {COUNTS_TABLE} ({COUNTS}) {}",
-                counts_of(&campaigns("gc.archivo"), &campaigns("archivo"))
-            ),
-        ]
+        let mut statements: Vec<String> = ctx
+            .d
+            .hash_grouping_setting()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        statements.push(format!(
+            "DELETE FROM {COUNTS_TABLE} WHERE {}",
+            campaigns("archivo")
+        ));
+        statements.push(format!(
+            "INSERT INTO {COUNTS_TABLE} ({COUNTS}) {}",
+            counts_of(&campaigns("gc.archivo"), &campaigns("archivo"))
+        ));
+        statements
     };
     let mut from_changes = if ctx.recounts_any() {
         recount(&|col: &str| ctx.recounted_in(col))
