@@ -155,9 +155,10 @@ async fn changed_rows(
         txn.execute_unprepared(&format!("DROP TABLE {CURRENT}"))
             .await?;
         // In the primary key's order, as every insert here: each row then lands next to the one
-        // before it in the key's index instead of on a random page of it (a month's gestiones:
-        // 3.1 s → 2.1 s to write, the sort included). Named, since the query's own column
-        // names need not be the table's.
+        // before it in the key's index instead of on a random page of it. A month's fan-out is
+        // written in 2.9 s instead of 3.3 s, its sort included; its gestiones in 2.1 s instead
+        // of 3.1 s, after a 0.75 s sort. Named, since the query's own column names need not be
+        // the table's.
         let insert = format!(
             "INSERT INTO {table} ({columns}) WITH pulso_named ({columns}) AS ({rows}) \
              SELECT {columns} FROM pulso_named ORDER BY {key}",
