@@ -171,6 +171,21 @@ impl Ctx {
         and_all(parts)
     }
 
+    /// When a load calls for the build, `archivo` names a campaign with days to rebuild, or whose
+    /// days changed (a window that shrank may have none left); `None`: any campaign. The other
+    /// campaigns of the scope (those that closed before the days rebuilt) read nothing the
+    /// load changed: a change of their accounts, days or counted payments, or of the snapshot
+    /// of one of their days, dates their days back (see `changes`, [`Self::earlier`]).
+    pub fn rebuilt_campaign(&self, archivo: &str) -> Option<String> {
+        self.touched?;
+        let reshaped: Vec<String> = self.reshaped.keys().cloned().collect();
+        Some(format!(
+            "({archivo} IN (SELECT cd.archivo FROM aux_campana_dia cd WHERE {}) OR {})",
+            self.in_days("cd.archivo", "cd.fecha"),
+            in_list(archivo, &reshaped)
+        ))
+    }
+
     /// The daily state (aux_cuenta_estado_diario) is rebuilt for every account of a day of the
     /// campaign `archivo` when this holds over the day `day` and its snapshot day S(day)
     /// `snapshot`. Its rows read the campaign's days and accounts, the snapshots and the valid

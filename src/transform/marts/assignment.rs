@@ -16,11 +16,12 @@ pub fn assignment(ctx: &Ctx) -> Step {
             .checked_sub_months(Months::new(12))
             .unwrap_or(ctx.today),
     );
-    let recent = format!(
+    let mut recent = format!(
         "fecha_apertura >= {since} AND fecha_apertura <= {today} AND {in_campaigns}",
         today = ctx.today(),
         in_campaigns = ctx.in_campaigns("archivo"),
     );
+    recent.extend(ctx.rebuilt_campaign("archivo").map(|c| format!(" AND {c}")));
     Step::replace(
         "assignment_data",
         format!(
