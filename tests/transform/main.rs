@@ -406,6 +406,12 @@ async fn a_future_payment_counts_once_its_day_comes(engine: Engine) {
     // (06-10): D111's, D512's new one and P9 (06-12). Not the other payments of A and B.
     let pagos = reports.iter().find(|r| r.step == "aux_pagos").unwrap();
     assert_eq!(pagos.rows, 4);
+    // Of the assignment rows, B's two: A, closed before the days rebuilt, keeps its five.
+    let assignment = reports
+        .iter()
+        .find(|r| r.step == "assignment_data")
+        .unwrap();
+    assert_eq!(assignment.rows, 2);
 }
 
 /// A late gestión dates the build back to its day, but the daily state reads no gestión.
