@@ -29,10 +29,11 @@
 //! changes reach (`Ctx::gestion_groups_rebuilt`), and the fan-out for the gestiones they
 //! changed (`Ctx::fan_out_rebuilt`); aux_pagos only for the payments they can move
 //! (`Ctx::payments_rebuilt`), and assignment_data only for the campaigns with days to rebuild
-//! or whose days changed (`Ctx::rebuilt_campaign`). Derived values that look across campaigns (archivo_principal,
-//! payment credit) read the aux rows of every campaign as last built. The daily state (aux_cuenta_estado_diario), the largest
-//! table, reads no gestión: when a load calls for the scope, it is rebuilt only for the days and
-//! accounts the load's changes reach (`Ctx::debt_day_rebuilt`).
+//! or whose days changed (`Ctx::rebuilt_campaign`). Derived values that look across campaigns
+//! (archivo_principal, payment credit) read the aux rows of every campaign as last built. The
+//! daily state (aux_cuenta_estado_diario), the largest table, reads no gestión: when a load
+//! calls for the scope, it is rebuilt only for the days and accounts the load's changes reach
+//! (`Ctx::debt_day_rebuilt`).
 
 mod accounts;
 mod calendar;

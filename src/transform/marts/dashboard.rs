@@ -8,8 +8,8 @@
 use crate::transform::{Step, context::Ctx};
 
 /// `{archivo}` is a campaign with days to rebuild. The per-account parts read only those: a
-/// campaign of the scope may have none (one closed before the rebuilt days), and a day that
-/// arrives rebuilt half the accounts it read.
+/// campaign of the scope may have none (one closed before the rebuilt days; for a day that
+/// arrives, half the accounts the scope's campaigns hold).
 const WITH_DAYS: &str = "{archivo} IN (SELECT archivo FROM days)";
 
 pub fn dashboard(ctx: &Ctx) -> Step {
