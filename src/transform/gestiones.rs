@@ -273,21 +273,16 @@ fn milestones_kept(ctx: &Ctx) -> Afterwards {
 /// every campaign of the scope after a large rewrite.
 fn counts_kept(ctx: &Ctx) -> Afterwards {
     let recount = |campaigns: &dyn Fn(&str) -> String| {
-        let mut statements: Vec<String> = ctx
-            .d
-            .hash_grouping_setting()
-            .into_iter()
-            .map(str::to_string)
-            .collect();
-        statements.push(format!(
-            "DELETE FROM {COUNTS_TABLE} WHERE {}",
-            campaigns("archivo")
-        ));
-        statements.push(format!(
+        let delete = format!("DELETE FROM {COUNTS_TABLE} WHERE {}", campaigns("archivo"));
+        let insert = format!(
             "INSERT INTO {COUNTS_TABLE} ({COUNTS}) {}",
             counts_of(&campaigns("gc.archivo"), &campaigns("archivo"))
-        ));
-        statements
+        );
+        let setting = ctx.d.hash_grouping_setting().map(str::to_string);
+        setting
+            .into_iter()
+            .chain([delete, insert])
+            .collect::<Vec<_>>()
     };
     let mut from_changes = if ctx.recounts_any() {
         recount(&|col: &str| ctx.recounted_in(col))
