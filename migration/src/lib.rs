@@ -20,6 +20,7 @@ mod m20261204_000010_touched_rows_indexes;
 mod m20261204_000011_account_milestones;
 mod m20261204_000012_gestion_counts;
 mod m20261204_000013_assignment_campaign_index;
+mod m20261205_000014_unlogged_aux_tables;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -31,6 +32,10 @@ pub mod account_milestones {
 /// The campaign of an assignment row, as its index spells it.
 pub mod assignment_campaign {
     pub use super::m20261204_000013_assignment_campaign_index::{INDEX, strip_txt};
+}
+/// The large aux tables, unlogged on PostgreSQL, and the marker a crash empties with them.
+pub mod unlogged_aux {
+    pub use super::m20261205_000014_unlogged_aux_tables::{MARKER, UNLOGGED};
 }
 /// aux_gestiones_servicio_dia, which the transform keeps in step with the fan-out.
 pub mod gestion_counts {
@@ -58,6 +63,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000011_account_milestones::Migration),
             Box::new(m20261204_000012_gestion_counts::Migration),
             Box::new(m20261204_000013_assignment_campaign_index::Migration),
+            Box::new(m20261205_000014_unlogged_aux_tables::Migration),
         ]
     }
 }

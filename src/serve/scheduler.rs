@@ -4,8 +4,9 @@
 //!
 //! 1. fails stale runs (at once on taking over, so a dead leader's run is cleaned up);
 //! 2. once a day, when TimescaleDB is absent, enforces retention (in the background);
-//! 3. at each slot of `dashboard_every_hours`, starts a forced refresh of every table;
-//! 4. otherwise starts a scheduled run of the tables that are due — last success older than
+//! 3. when a crash emptied the unlogged aux tables, starts a run, whose build rebuilds them;
+//! 4. at each slot of `dashboard_every_hours`, starts a forced refresh of every table;
+//! 5. otherwise starts a scheduled run of the tables that are due — last success older than
 //!    their refresh frequency, not running, and not failed within `retry_after_secs`.
 //!
 //! Runs go through `Runs` like the API's (`execution_type = scheduled`), so they are one at a
@@ -32,6 +33,7 @@ use crate::{
     lima,
     pipeline::{ExecutionType, RunRequest, bookkeeping, plan},
     tables::{self, TableSpec},
+    transform,
 };
 
 /// The slot rows of the periodic jobs.
@@ -139,6 +141,13 @@ impl Scheduler {
         if self.runs.active().is_some() || bookkeeping::run_going(&self.db).await? {
             // One run at a time, here or on any replica (stale ones were just failed): what is
             // due now is still due at the next tick.
+            return Ok(());
+        }
+        if !transform::unlogged_tables_intact(&self.db).await? {
+            // A crash emptied the unlogged aux tables, which the operation view reads: the
+            // run's build rebuilds them whole (`transform::build`). Unforced, it loads only the
+            // tables that are due, and a failing source is not asked again every tick.
+            self.start("the unlogged aux tables were emptied", Vec::new(), false);
             return Ok(());
         }
         if let Some(hours) = self.config.dashboard_every_hours

@@ -13,7 +13,8 @@
 //! (`rewrite`). Each step is one SQL text; engine differences live in [`dialect`]. On
 //! PostgreSQL a table the build reads is analysed after the step that rewrote a tenth of it, so
 //! the steps after it are planned for the rows just written; a mart only the API reads is
-//! analysed once, then left to autovacuum.
+//! analysed once, then left to autovacuum. The three large aux tables are unlogged on
+//! PostgreSQL: a build that finds them emptied by a crash rebuilds everything (`unlogged`).
 //!
 //! Scope. Campaign-keyed rows (aux_campana_dia, aux_cuenta_campana, aux_gestion_cuenta,
 //! aux_pagos, aux_cuenta_estado_diario, dashboard_data, evolution_data, assignment_data) are
@@ -47,6 +48,7 @@ mod marts;
 mod owners;
 mod payments;
 mod rewrite;
+mod unlogged;
 
 use std::{
     collections::{BTreeMap, BTreeSet},
@@ -64,6 +66,7 @@ use tokio::task::JoinSet;
 use crate::database;
 use migration::assignment_campaign::strip_txt;
 
+pub use self::unlogged::intact as unlogged_tables_intact;
 use self::{accounts::assignment_snapshot, campaigns::camp_cte, context::Ctx, dialect::Dialect};
 
 /// Which (archivo, day) pairs to rebuild. `campaigns: None` = every campaign.
@@ -165,6 +168,19 @@ pub async fn build(
     scope: &Scope,
     today: NaiveDate,
 ) -> Result<Vec<StepReport>, DbErr> {
+    // A crash emptied the unlogged aux tables (see `unlogged`): no row of theirs is left to
+    // keep, so every row is built again.
+    let intact = unlogged::intact(db).await?;
+    let everything = Scope::everything();
+    let scope = if intact {
+        scope
+    } else {
+        tracing::warn!(
+            "the unlogged aux tables were emptied (a crash, a promoted standby or a restored \
+             physical backup): rebuilding everything"
+        );
+        &everything
+    };
     let mut ctx = Ctx::new(Dialect::of(db.get_database_backend()), today, scope);
     ctx.days = gestion_days(db, &ctx).await?;
     ctx.last_valid_payment = last_valid_payment(db, &ctx).await?;
@@ -228,6 +244,9 @@ pub async fn build(
     }
     if let Some(error) = failure {
         return Err(error);
+    }
+    if !intact {
+        unlogged::mark_intact(db).await?;
     }
     reports.extend(finished.into_iter().flatten());
     Ok(reports)

@@ -7,7 +7,7 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{Engine, TestDb, on_both_engines, query_strings, table_names};
 
 /// Every table of DOMAIN.md, plus the schema's own bookkeeping.
-const TABLES: [&str; 30] = [
+const TABLES: [&str; 31] = [
     "assignment_data",
     "aux_calendario_habiles",
     "aux_campana_dia",
@@ -20,6 +20,7 @@ const TABLES: [&str; 30] = [
     "aux_gestiones",
     "aux_gestiones_servicio_dia",
     "aux_pagos",
+    "aux_unlogged_marker",
     "dashboard_data",
     "etl_execution_log",
     "etl_watermarks",
@@ -49,7 +50,8 @@ on_both_engines!(
     the_changed_raw_rows_are_indexed_on_postgres,
     the_account_milestones_start_from_the_fan_out_built,
     the_gestion_counts_start_from_the_fan_out_built,
-    the_assignment_rows_are_indexed_by_campaign
+    the_assignment_rows_are_indexed_by_campaign,
+    the_large_aux_tables_are_unlogged_on_postgres
 );
 
 async fn up_down_up(engine: Engine) {
@@ -59,12 +61,12 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (13, 0));
+    assert_eq!((state.applied, state.pending), (14, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 13));
+    assert_eq!((state.applied, state.pending), (0, 14));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
@@ -81,7 +83,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     let after = indexes(&db, engine, table).await;
     assert!(!after.iter().any(|name| name == second), "{after:?}");
 
-    Migrator::down(&db, Some(7)).await.expect("down seven");
+    undo_from(&db, 7).await;
     assert!(
         indexes(&db, engine, table)
             .await
@@ -90,7 +92,7 @@ async fn the_daily_state_drops_its_campaign_day_index(engine: Engine) {
     );
 }
 
-/// The third from last migration: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
+/// Migration 9: aux_gestion_cuenta's (archivo, fecha_gestion) index becomes
 /// (fecha_gestion), and aux_gestiones' (cod_luna, fecha_gestion) index goes away on PostgreSQL,
 /// which hash-joins its readers (SQLite keeps it); undone, both come back as they were.
 async fn the_gestiones_indexes_are_leaner(engine: Engine) {
@@ -112,7 +114,7 @@ async fn the_gestiones_indexes_are_leaner(engine: Engine) {
         "{fan_out:?}"
     );
 
-    Migrator::down(&db, Some(5)).await.expect("down five");
+    undo_from(&db, 9).await;
     let gestiones = indexes(&db, engine, "aux_gestiones").await;
     let fan_out = indexes(&db, engine, "aux_gestion_cuenta").await;
     assert!(has(&gestiones, client_day), "{gestiones:?}");
@@ -157,7 +159,7 @@ async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
         );
     }
 
-    Migrator::down(&db, Some(4)).await.expect("down four");
+    undo_from(&db, 10).await;
     for table in tables {
         let names = indexes(&db, engine, table).await;
         assert!(!names.contains(&changed_rows(table)), "{table}: {names:?}");
@@ -167,7 +169,7 @@ async fn the_changed_raw_rows_are_indexed_on_postgres(engine: Engine) {
 /// Migration 11: aux_cuenta_hitos starts with the milestones of the fan-out already built, so
 /// the first refresh after the upgrade counts every account as before it.
 async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
-    let (_test_db, db) = without_the_last_migrations(engine, 3).await;
+    let (_test_db, db) = before_migration(engine, 11).await;
     // Account A1 of campaign X: a bot gestión, then a human contact with a promise; A2 of X
     // and B1 of Y: one non-contact each.
     let (t, f) = booleans(engine);
@@ -201,7 +203,7 @@ async fn the_account_milestones_start_from_the_fan_out_built(engine: Engine) {
 /// Migration 12: aux_gestiones_servicio_dia starts with the counts of the fan-out
 /// already built, each gestión counted once per campaign × servicio × day.
 async fn the_gestion_counts_start_from_the_fan_out_built(engine: Engine) {
-    let (_test_db, db) = without_the_last_migrations(engine, 2).await;
+    let (_test_db, db) = before_migration(engine, 12).await;
     let (_, f) = booleans(engine);
     // Campaign X: client L1 with two MOVIL accounts and a FIJA one, client L2 with one MOVIL.
     let accounts = format!(
@@ -243,7 +245,7 @@ async fn the_gestion_counts_start_from_the_fan_out_built(engine: Engine) {
     );
 }
 
-/// The last migration: the assignment rows are indexed by their campaign (the archivo without
+/// Migration 13: the assignment rows are indexed by their campaign (the archivo without
 /// its `.txt` suffix) on both engines. Undone, the index goes.
 async fn the_assignment_rows_are_indexed_by_campaign(engine: Engine) {
     let test_db = TestDb::create(engine).await;
@@ -255,7 +257,7 @@ async fn the_assignment_rows_are_indexed_by_campaign(engine: Engine) {
             .await
             .contains(&index)
     );
-    Migrator::down(&db, Some(1)).await.expect("down one");
+    undo_from(&db, 13).await;
     assert!(
         !indexes(&db, engine, "raw_asignaciones")
             .await
@@ -263,16 +265,20 @@ async fn the_assignment_rows_are_indexed_by_campaign(engine: Engine) {
     );
 }
 
-/// A fresh database migrated all the way up, then the last `undone` migrations down.
-async fn without_the_last_migrations(
-    engine: Engine,
-    undone: u32,
-) -> (TestDb, sea_orm::DatabaseConnection) {
+/// A fresh database migrated all the way up, then down to before migration `number`.
+async fn before_migration(engine: Engine, number: usize) -> (TestDb, sea_orm::DatabaseConnection) {
     let test_db = TestDb::create(engine).await;
     let db = test_db.connect().await;
     Migrator::up(&db, None).await.expect("up");
-    Migrator::down(&db, Some(undone)).await.expect("down");
+    undo_from(&db, number).await;
     (test_db, db)
+}
+
+/// Undoes migration `number` (counted from 1 in `Migrator::migrations()`) and every later one.
+async fn undo_from(db: &sea_orm::DatabaseConnection, number: usize) {
+    let undone = Migrator::migrations().len() + 1 - number;
+    let undone = u32::try_from(undone).expect("a few migrations");
+    Migrator::down(db, Some(undone)).await.expect("down");
 }
 
 /// TRUE and FALSE as the engine spells them in an INSERT.
@@ -344,4 +350,44 @@ async fn timescale_available(db: &sea_orm::DatabaseConnection) -> bool {
         .unwrap()
         .expect("one row");
     row.try_get::<i64>("", "n").unwrap() == 1
+}
+
+/// Migration 14: on PostgreSQL the three large aux tables are unlogged, and the marker that a
+/// crash empties with them is unlogged too; it starts with its row, on both engines. Undone,
+/// the tables are logged again and the marker goes.
+async fn the_large_aux_tables_are_unlogged_on_postgres(engine: Engine) {
+    use migration::unlogged_aux::{MARKER, UNLOGGED};
+    let test_db = TestDb::create(engine).await;
+    let db = test_db.connect().await;
+    let persistence = |tables: Vec<&str>| {
+        let names: Vec<String> = tables.iter().map(|t| format!("'{t}'")).collect();
+        format!(
+            "SELECT relname || ' ' || CAST(relpersistence AS TEXT) AS name FROM pg_class \
+             WHERE relname IN ({}) ORDER BY relname",
+            names.join(", ")
+        )
+    };
+    let mut tables = UNLOGGED.to_vec();
+    tables.push(MARKER);
+    tables.sort_unstable();
+    Migrator::up(&db, None).await.expect("up");
+    let sql = format!("SELECT CAST(id AS TEXT) AS name FROM {MARKER}");
+    assert_eq!(query_strings(&db, &sql, "name").await, ["1"]);
+    if engine == Engine::Postgres {
+        let unlogged: Vec<String> = tables.iter().map(|t| format!("{t} u")).collect();
+        assert_eq!(
+            query_strings(&db, &persistence(tables.clone()), "name").await,
+            unlogged
+        );
+    }
+    undo_from(&db, 14).await;
+    assert!(!table_names(&db).await.contains(&MARKER.to_string()));
+    if engine == Engine::Postgres {
+        let mut logged: Vec<String> = UNLOGGED.iter().map(|t| format!("{t} p")).collect();
+        logged.sort_unstable();
+        assert_eq!(
+            query_strings(&db, &persistence(UNLOGGED.to_vec()), "name").await,
+            logged
+        );
+    }
 }

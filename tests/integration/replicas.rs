@@ -15,7 +15,7 @@ use pulso::{
     config::{SourceConfig, SyntheticConfig},
     source,
 };
-use sea_orm::DatabaseConnection;
+use sea_orm::{ConnectionTrait, DatabaseConnection};
 use serde_json::{Value, json};
 use tokio_tungstenite::{
     connect_async,
@@ -341,6 +341,7 @@ on_postgres!(
     a_run_on_one_replica_streams_to_a_subscriber_on_another_through_redis,
     a_killed_leader_is_replaced_and_its_run_failed_as_stale_with_redis,
     sigterm_cancels_the_run_and_closes_subscriptions_with_redis,
+    the_leader_rebuilds_the_aux_tables_a_crash_emptied,
 );
 
 async fn a_scheduled_refresh_runs_exactly_once_across_redis_replicas() {
@@ -379,6 +380,44 @@ async fn a_scheduled_refresh_runs_exactly_once_across_redis_replicas() {
         a.metric("pulso_scheduler_leader").await + b.metric("pulso_scheduler_leader").await;
     assert_eq!(leaders, 1.0, "one leader");
     assert_eq!(all_fingerprints(&conn).await, expected);
+}
+
+/// A crash empties the unlogged aux tables and their marker (emptied by hand here): with
+/// nothing due, the leader starts a run at its next tick, and its build fills them again.
+async fn the_leader_rebuilds_the_aux_tables_a_crash_emptied() {
+    use migration::unlogged_aux::{MARKER, UNLOGGED};
+    let setup = Setup::new(150, 1_000, true).await;
+    let a = setup.spawn("a").await;
+    let conn = setup.db.connect().await;
+    let succeeded = |conn: &DatabaseConnection| {
+        let conn = conn.clone();
+        async move {
+            let all = runs(&conn).await;
+            all.iter()
+                .all(|(_, _, status, _)| status == "success")
+                .then_some(all.len())
+        }
+    };
+    eventually("the initial load succeeds", &[&a], || async {
+        succeeded(&conn).await.filter(|&done| done == 1)
+    })
+    .await;
+    let fan_out = "SELECT CAST(COUNT(*) AS TEXT) AS n FROM aux_gestion_cuenta";
+    let built = query_strings(&conn, fan_out, "n").await;
+    assert_ne!(built, ["0"]);
+    for table in UNLOGGED.into_iter().chain([MARKER]) {
+        conn.execute_unprepared(&format!("DELETE FROM {table}"))
+            .await
+            .unwrap();
+    }
+
+    eventually("a second run succeeds", &[&a], || async {
+        succeeded(&conn).await.filter(|&done| done == 2)
+    })
+    .await;
+    assert_eq!(query_strings(&conn, fan_out, "n").await, built);
+    let marker = format!("SELECT CAST(id AS TEXT) AS id FROM {MARKER}");
+    assert_eq!(query_strings(&conn, &marker, "id").await, ["1"]);
 }
 
 const PROGRESS: &str =
