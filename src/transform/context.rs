@@ -51,6 +51,9 @@ pub struct Ctx {
     /// With the load's changes, the date of the last valid payment aux_pagos held when the
     /// build started (`None`: none; see [`Self::payments_rebuilt`]).
     pub last_valid_payment: Option<NaiveDate>,
+    /// The campaigns whose fan-out the first of its two steps builds (see
+    /// `gestiones::first_fan_out_share`); the second builds the others.
+    pub first_fan_out_share: Vec<String>,
 }
 
 impl Ctx {
@@ -73,6 +76,7 @@ impl Ctx {
             paid: BTreeMap::new(),
             days: None,
             last_valid_payment: None,
+            first_fan_out_share: Vec::new(),
         }
     }
 
@@ -676,7 +680,7 @@ impl Ctx {
 }
 
 /// `col` is one of `campaigns`.
-fn in_list(col: &str, campaigns: &[String]) -> String {
+pub fn in_list(col: &str, campaigns: &[String]) -> String {
     if campaigns.is_empty() {
         return "1 = 0".to_string();
     }

@@ -7,10 +7,12 @@ use migration::{
     gestion_counts::{COLUMNS as COUNTS, TABLE as COUNTS_TABLE, counting_accounts, counts_of},
 };
 
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
+
 use super::{
     Step,
     campaigns::camp_cte,
-    context::{Ctx, normalised_text},
+    context::{Ctx, in_list, normalised_text},
     rewrite::{Afterwards, CHANGED, Diff},
 };
 
@@ -185,10 +187,75 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
     )
 }
 
-/// The fan-out: one row per gestión × account of its client in every campaign of the scope whose
-/// window contains the gestión's day.
-pub fn gestion_cuenta(ctx: &Ctx) -> Step {
+/// Which of the scope's campaigns a fan-out step builds. The fan-out is built in two steps, each
+/// for a share of the campaigns (their rows, accounts' milestones and gestión counts are all
+/// per campaign), so that it runs on both cores: it starts after the gestiones, while the daily
+/// state still holds the other core, and the share that starts first runs beside it.
+#[derive(Clone, Copy)]
+enum Share {
+    /// The campaigns of [`Ctx::first_fan_out_share`].
+    First,
+    /// Every other campaign.
+    Second,
+}
+
+impl Share {
+    /// `col` names a campaign of this share.
+    fn holds(self, ctx: &Ctx, col: &str) -> String {
+        let first = in_list(col, &ctx.first_fan_out_share);
+        match self {
+            Self::First => first,
+            Self::Second => format!("NOT ({first})"),
+        }
+    }
+}
+
+/// The campaigns of the fan-out's first [`Share`]: of the scope's campaigns with days to rebuild,
+/// weighed by accounts × days as last built, each goes to the lighter share so far, heaviest
+/// first, so that the two weigh about the same. Read before the build writes: a campaign new to
+/// it falls to the second share, which changes the balance, not the rows.
+pub async fn first_fan_out_share(db: &DatabaseConnection, ctx: &Ctx) -> Result<Vec<String>, DbErr> {
+    let sql = format!(
+        "SELECT cd.archivo AS archivo, COUNT(*) * ( \
+            SELECT COUNT(*) FROM aux_cuenta_campana a WHERE a.archivo = cd.archivo \
+         ) AS weight \
+         FROM aux_campana_dia cd WHERE {in_campaigns} AND {in_days} \
+         GROUP BY cd.archivo ORDER BY weight DESC, archivo",
+        in_campaigns = ctx.in_campaigns("cd.archivo"),
+        in_days = ctx.in_days("cd.archivo", "cd.fecha"),
+    );
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    let (mut first, mut weights) = (Vec::new(), [0_i64; 2]);
+    for row in rows {
+        let weight: i64 = row.try_get("", "weight")?;
+        if weights[0] <= weights[1] {
+            first.push(row.try_get("", "archivo")?);
+            weights[0] += weight;
+        } else {
+            weights[1] += weight;
+        }
+    }
+    Ok(first)
+}
+
+/// The fan-out of the first [`Share`] of the scope's campaigns.
+pub fn gestion_cuenta_first_share(ctx: &Ctx) -> Step {
+    gestion_cuenta(ctx, Share::First)
+}
+
+/// The fan-out of the second [`Share`] of the scope's campaigns.
+pub fn gestion_cuenta_second_share(ctx: &Ctx) -> Step {
+    gestion_cuenta(ctx, Share::Second)
+}
+
+/// The fan-out: one row per gestión × account of its client in every campaign of the scope
+/// (of `share`) whose window contains the gestión's day.
+fn gestion_cuenta(ctx: &Ctx, share: Share) -> Step {
     let camp = camp_cte(ctx);
+    // The scope's campaigns of the share.
+    let campaigns = |col: &str| format!("{} AND {}", ctx.in_campaigns(col), share.holds(ctx, col));
     // The scope's rows and the rows built for it are the same.
     let rebuilt = |archivo: &str, gestion: (&str, &str), cod_luna: &str, day: &str| {
         ctx.fan_out_rebuilt(archivo, gestion, cod_luna, day)
@@ -199,7 +266,7 @@ pub fn gestion_cuenta(ctx: &Ctx) -> Step {
         Diff {
             scope: format!(
                 "{} AND {}{}",
-                ctx.in_campaigns("archivo"),
+                campaigns("archivo"),
                 ctx.in_days("archivo", "fecha_gestion"),
                 rebuilt(
                     "archivo",
@@ -221,7 +288,7 @@ JOIN aux_cuenta_campana a ON a.archivo = c.archivo
 JOIN aux_gestiones g ON g.cod_luna = a.cod_luna
     AND g.fecha_gestion BETWEEN c.fecha_apertura AND c.fin
 WHERE {in_campaigns} AND {in_days}{rebuilt}",
-                in_campaigns = ctx.in_campaigns("c.archivo"),
+                in_campaigns = campaigns("c.archivo"),
                 in_days = ctx.in_days("c.archivo", "g.fecha_gestion"),
                 rebuilt = rebuilt(
                     "c.archivo",
@@ -230,7 +297,10 @@ WHERE {in_campaigns} AND {in_days}{rebuilt}",
                     "g.fecha_gestion"
                 ),
             ),
-            afterwards: vec![milestones_kept(ctx), counts_kept(ctx)],
+            afterwards: vec![
+                milestones_kept(ctx, &campaigns),
+                counts_kept(ctx, &|col: &str| share.holds(ctx, col)),
+            ],
         },
     )
 }
@@ -239,8 +309,8 @@ WHERE {in_campaigns} AND {in_days}{rebuilt}",
 /// counts) in step with the fan-out: the accounts among the fan-out rows the step removed or
 /// added get theirs again from all their fan-out rows, wherever the rows went (a gestión moved
 /// to another client leaves its old accounts among the removed rows); after a large rewrite,
-/// every account of the scope's campaigns does.
-fn milestones_kept(ctx: &Ctx) -> Afterwards {
+/// every account of the step's `campaigns` (a predicate over a column) does.
+fn milestones_kept(ctx: &Ctx, campaigns: &dyn Fn(&str) -> String) -> Afterwards {
     let d = ctx.d;
     // The key's columns as lists first, so that the primary key reaches the accounts' rows: the
     // step plans without nested loops (see `Dialect::build_settings`), and the pairs alone
@@ -262,7 +332,7 @@ fn milestones_kept(ctx: &Ctx) -> Afterwards {
     Afterwards {
         table: MILESTONES_TABLE,
         from_changes: rebuilt(&changed_accounts),
-        from_scope: rebuilt(&ctx.in_campaigns("archivo")),
+        from_scope: rebuilt(&campaigns("archivo")),
     }
 }
 
@@ -270,9 +340,11 @@ fn milestones_kept(ctx: &Ctx) -> Afterwards {
 /// the dashboard adds up) in step with the fan-out: the fan-out rows the step removed or added
 /// on a counting account take their gestión off or put it on their day's counts. A campaign
 /// whose accounts changed may count on other accounts now, so it is counted again whole, as is
-/// every campaign of the scope after a large rewrite.
-fn counts_kept(ctx: &Ctx) -> Afterwards {
+/// every campaign of the scope after a large rewrite: those of the step's `share` (a predicate
+/// over a column), since the other share's step counts its own.
+fn counts_kept(ctx: &Ctx, share: &dyn Fn(&str) -> String) -> Afterwards {
     let recount = |campaigns: &dyn Fn(&str) -> String| {
+        let campaigns = |col: &str| format!("{} AND {}", campaigns(col), share(col));
         let delete = format!("DELETE FROM {COUNTS_TABLE} WHERE {}", campaigns("archivo"));
         let insert = format!(
             "INSERT INTO {COUNTS_TABLE} ({COUNTS}) {}",

@@ -6,7 +6,9 @@
 //! are kept between builds and looked up again only for the documents a load changed (see
 //! `owners`), and the fan-out step keeps each account's first gestión days (aux_cuenta_hitos)
 //! and each campaign × servicio × day's distinct gestiones (aux_gestiones_servicio_dia), which
-//! the dashboard counts, in step with the fan-out rows it changed. Each step deletes the rows
+//! the dashboard counts, in step with the fan-out rows it changed. The fan-out is built in two
+//! steps, each for a share of the campaigns (`gestiones::first_fan_out_share`), so that it runs
+//! on both cores; they report as one. Each step deletes the rows
 //! of the scope and inserts the new ones in one transaction, so a failure leaves the previously
 //! published rows intact and a rebuild is idempotent; the large aux tables, the accounts and
 //! the payments compare the new rows with the scope's first and write only the differences
@@ -142,12 +144,13 @@ type StepBuilder = fn(&Ctx) -> Step;
 
 /// The steps after the business-day calendar, in the order a one-connection build runs them
 /// (DOMAIN §7.6), each with the probe that widens the build when its campaign-wide rows change.
-const STEPS: [(StepBuilder, Option<&changes::Probe>); 12] = [
+const STEPS: [(StepBuilder, Option<&changes::Probe>); 13] = [
     (owners::documento_cuenta, None),
     (calendar::campana_dia, Some(&changes::CAMPANA_DIA)),
     (accounts::cuenta_campana, Some(&changes::CUENTA_CAMPANA)),
     (gestiones::gestiones, None),
-    (gestiones::gestion_cuenta, None),
+    (gestiones::gestion_cuenta_first_share, None),
+    (gestiones::gestion_cuenta_second_share, None),
     (payments::pagos, Some(&changes::PAGOS)),
     (debt::cuenta_estado_diario, None),
     (marts::dashboard::dashboard, None),
@@ -184,6 +187,7 @@ pub async fn build(
     let mut ctx = Ctx::new(Dialect::of(db.get_database_backend()), today, scope);
     ctx.days = gestion_days(db, &ctx).await?;
     ctx.last_valid_payment = last_valid_payment(db, &ctx).await?;
+    ctx.first_fan_out_share = gestiones::first_fan_out_share(db, &ctx).await?;
     // Rendered once for the tables each step reads: a widening changes the rows a step
     // rebuilds, not the tables it reads.
     let rendered = render(&ctx);
@@ -196,7 +200,7 @@ pub async fn build(
             .0,
     ];
 
-    let mut started = [false; STEPS.len()];
+    let mut started: [Option<Instant>; STEPS.len()] = [None; STEPS.len()];
     let mut finished: [Option<StepReport>; STEPS.len()] = Default::default();
     let mut running = JoinSet::new();
     let mut failure = None;
@@ -204,10 +208,10 @@ pub async fn build(
         // After a failure nothing new starts; the steps in flight finish (or roll back) first.
         while failure.is_none() && running.len() < ctx.d.concurrent_steps() {
             let ready = (0..STEPS.len()).find(|&i| {
-                !started[i] && waits[i].iter().all(|&before| finished[before].is_some())
+                started[i].is_none() && waits[i].iter().all(|&before| finished[before].is_some())
             });
             let Some(index) = ready else { break };
-            started[index] = true;
+            started[index] = Some(Instant::now());
             let (builder, probe) = STEPS[index];
             // Without a `from` every day is rebuilt anyway: nothing to widen.
             let probe = probe.filter(|_| ctx.from.is_some());
@@ -248,8 +252,30 @@ pub async fn build(
     if !intact {
         unlogged::mark_intact(db).await?;
     }
-    reports.extend(finished.into_iter().flatten());
+    let timed = finished.into_iter().zip(started);
+    reports.extend(one_per_table(
+        timed.filter_map(|(report, start)| Some((report?, start?))),
+    ));
     Ok(reports)
+}
+
+/// The steps' reports, in [`STEPS`]' order (each with its start), one per table: the fan-out's
+/// shares as one, their rows added up, their time from the first one's start to the last one's
+/// end.
+fn one_per_table(steps: impl Iterator<Item = (StepReport, Instant)>) -> Vec<StepReport> {
+    let mut merged: Vec<(StepReport, Instant, Instant)> = Vec::new();
+    for (report, start) in steps {
+        let end = start + std::time::Duration::from_secs_f64(report.seconds);
+        match merged.last_mut() {
+            Some((last, first_start, last_end)) if last.step == report.step => {
+                last.rows += report.rows;
+                *last_end = (*last_end).max(end);
+                last.seconds = (*last_end - *first_start).as_secs_f64();
+            }
+            _ => merged.push((report, start, end)),
+        }
+    }
+    merged.into_iter().map(|(report, ..)| report).collect()
 }
 
 /// How many clients that joined or left one campaign a build names one by one (see
@@ -766,19 +792,28 @@ mod tests {
                 // Its probe dates a changed account by the campaign's first day.
                 (cuenta, vec![dia]),
                 (gestiones, vec![dia, cuenta]),
+                // Its two shares: neither waits for the other.
+                (gestion_cuenta, vec![dia, cuenta, gestiones]),
                 (gestion_cuenta, vec![dia, cuenta, gestiones]),
                 (pagos, vec![owners, dia, cuenta]),
                 (estado, vec![dia, cuenta, pagos]),
                 (
                     "dashboard_data",
-                    vec![dia, cuenta, gestion_cuenta, pagos, estado]
+                    vec![dia, cuenta, gestion_cuenta, gestion_cuenta, pagos, estado]
                 ),
                 ("evolution_data", vec![dia, cuenta, pagos, "dashboard_data"]),
                 ("assignment_data", vec![dia, cuenta, pagos, estado]),
                 ("operation_data", vec![dia, cuenta, gestiones, pagos]),
                 (
                     "productivity_data",
-                    vec![dia, cuenta, gestiones, gestion_cuenta, pagos]
+                    vec![
+                        dia,
+                        cuenta,
+                        gestiones,
+                        gestion_cuenta,
+                        gestion_cuenta,
+                        pagos
+                    ]
                 ),
             ]
         );
@@ -803,6 +838,35 @@ mod tests {
                 "aux_pagos",
                 // evolution_data reads it.
                 "dashboard_data",
+            ]
+        );
+    }
+
+    #[test]
+    fn the_fan_outs_shares_report_as_one_step() {
+        let report = |step, rows, seconds| StepReport {
+            step,
+            rows,
+            seconds,
+        };
+        let start = Instant::now();
+        let later = |seconds| start + std::time::Duration::from_secs(seconds);
+        let merged = one_per_table(
+            [
+                (report("aux_gestiones", 10, 4.0), start),
+                (report("aux_gestion_cuenta", 7, 3.0), later(4)),
+                (report("aux_gestion_cuenta", 5, 2.0), later(6)),
+                (report("aux_pagos", 3, 1.0), later(1)),
+            ]
+            .into_iter(),
+        );
+        assert_eq!(
+            merged,
+            [
+                report("aux_gestiones", 10, 4.0),
+                // From the first share's start (4 s) to the second's end (8 s).
+                report("aux_gestion_cuenta", 12, 4.0),
+                report("aux_pagos", 3, 1.0),
             ]
         );
     }
