@@ -6,7 +6,6 @@ use migration::{
     account_milestones::{COLUMNS as MILESTONES, TABLE as MILESTONES_TABLE, milestones_of},
     gestion_counts::{COLUMNS as COUNTS, TABLE as COUNTS_TABLE, counting_accounts, counts_of},
 };
-
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement};
 
 use super::{
@@ -213,8 +212,13 @@ impl Share {
 /// The campaigns of the fan-out's first [`Share`]: of the scope's campaigns with days to rebuild,
 /// weighed by accounts × days as last built, each goes to the lighter share so far, heaviest
 /// first, so that the two weigh about the same. Read before the build writes: a campaign new to
-/// it falls to the second share, which changes the balance, not the rows.
+/// it falls to the second share, which changes the balance, not the rows. None when a load
+/// calls for the build: it rebuilds a few hundred fan-out rows, for which a second step costs
+/// more than it saves (the first share's step then writes nothing).
 pub async fn first_fan_out_share(db: &DatabaseConnection, ctx: &Ctx) -> Result<Vec<String>, DbErr> {
+    if ctx.touched.is_some() {
+        return Ok(Vec::new());
+    }
     let sql = format!(
         "SELECT cd.archivo AS archivo, COUNT(*) * ( \
             SELECT COUNT(*) FROM aux_cuenta_campana a WHERE a.archivo = cd.archivo \
@@ -350,11 +354,8 @@ fn counts_kept(ctx: &Ctx, share: &dyn Fn(&str) -> String) -> Afterwards {
             "INSERT INTO {COUNTS_TABLE} ({COUNTS}) {}",
             counts_of(&campaigns("gc.archivo"), &campaigns("archivo"))
         );
-        let setting = ctx.d.hash_grouping_setting().map(str::to_string);
-        setting
-            .into_iter()
-            .chain([delete, insert])
-            .collect::<Vec<_>>()
+        let settings = ctx.d.hash_grouping_settings().iter().map(|s| s.to_string());
+        settings.chain([delete, insert]).collect::<Vec<_>>()
     };
     let mut from_changes = if ctx.recounts_any() {
         recount(&|col: &str| ctx.recounted_in(col))
