@@ -7,9 +7,9 @@
 //! `owners`), and the fan-out step keeps each account's first gestión days (aux_cuenta_hitos)
 //! and each campaign × servicio × day's distinct gestiones (aux_gestiones_servicio_dia), which
 //! the dashboard counts, in step with the fan-out rows it changed. The fan-out is built in two
-//! steps, each for a share of the campaigns (`gestiones::first_fan_out_share`), so that it runs
-//! on both cores; they report as one. Each step deletes the rows
-//! of the scope and inserts the new ones in one transaction, so a failure leaves the previously
+//! steps, each for a share of the campaigns, so that a rebuild's runs on both cores (see
+//! `gestiones::first_fan_out_share`); they report as one. Each step deletes the rows of the
+//! scope and inserts the new ones in one transaction, so a failure leaves the previously
 //! published rows intact and a rebuild is idempotent; the large aux tables, the accounts and
 //! the payments compare the new rows with the scope's first and write only the differences
 //! (`rewrite`). Each step is one SQL text; engine differences live in [`dialect`]. On
