@@ -37,7 +37,7 @@ impl MigrationTrait for Migration {
         }
         let unlogged = if postgres { "UNLOGGED " } else { "" };
         db.execute_unprepared(&format!(
-            "CREATE {unlogged}TABLE {MARKER} (id INTEGER PRIMARY KEY)"
+            "CREATE {unlogged}TABLE {MARKER} (id INTEGER NOT NULL PRIMARY KEY)"
         ))
         .await?;
         db.execute_unprepared(&format!("INSERT INTO {MARKER} (id) VALUES (1)"))

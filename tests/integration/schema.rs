@@ -88,6 +88,7 @@ fn entities(engine: Engine) -> Vec<Layout> {
         entity_layout::<auxiliary::gestiones_servicio_dia::Entity>(engine),
         entity_layout::<auxiliary::gestion_cuenta::Entity>(engine),
         entity_layout::<auxiliary::pagos::Entity>(engine),
+        entity_layout::<auxiliary::unlogged_marker::Entity>(engine),
         entity_layout::<mart::dashboard_data::Entity>(engine),
         entity_layout::<mart::evolution_data::Entity>(engine),
         entity_layout::<mart::assignment_data::Entity>(engine),

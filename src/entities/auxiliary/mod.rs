@@ -9,3 +9,4 @@ pub mod gestion_cuenta;
 pub mod gestiones;
 pub mod gestiones_servicio_dia;
 pub mod pagos;
+pub mod unlogged_marker;
