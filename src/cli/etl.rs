@@ -247,9 +247,12 @@ fn print_report(report: &RunReport) {
             step.step, step.rows, step.seconds
         );
     }
-    if !report.transform.is_empty() {
+    if let Some(scope) = &report.transform_scope {
         // Steps overlap on PostgreSQL, so the stage takes less than their sum.
-        println!("transform stage {:.2} s", report.transform_seconds);
+        println!(
+            "transform stage ({scope}) {:.2} s",
+            report.transform_seconds
+        );
     }
     println!(
         "run {} {} in {:.1} s",

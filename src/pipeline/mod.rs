@@ -113,6 +113,8 @@ pub struct RunReport {
     pub run_id: Uuid,
     pub status: RunStatus,
     pub tables: Vec<TableReport>,
+    /// What the transform stage rebuilt (`None`: the stage did not run).
+    pub transform_scope: Option<Scope>,
     /// The aux and mart steps rebuilt after the raw loads.
     pub transform: Vec<StepReport>,
     /// The transform stage's wall time (its steps overlap on PostgreSQL).
@@ -293,6 +295,7 @@ impl Pipeline {
             run_id,
             status,
             tables,
+            transform_scope: transform.scope,
             transform: transform.steps,
             transform_seconds: transform.seconds,
             duration_seconds,

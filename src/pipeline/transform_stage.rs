@@ -28,9 +28,12 @@ async fn affected_scope(
     loaded: &[&'static TableSpec],
     today: chrono::NaiveDate,
 ) -> Result<Scope, sea_orm::DbErr> {
-    let since = bookkeeping::marts_current_as_of(&pipeline.db)
-        .await?
-        .unwrap_or(DateTime::UNIX_EPOCH);
+    // No run has made the marts current yet (the first run, or every run since failed): every
+    // raw row may be new to them, and the full rebuild builds them all at once, where the
+    // incremental path reads every row as touched and looks each change up on its own.
+    let Some(since) = bookkeeping::marts_current_as_of(&pipeline.db).await? else {
+        return Ok(Scope::everything());
+    };
     transform::affected_scope(
         &pipeline.db,
         since,
@@ -88,6 +91,7 @@ pub async fn run(
                 });
             }
             Ok(TransformReport {
+                scope: Some(scope),
                 steps,
                 seconds: started.elapsed().as_secs_f64(),
             })
@@ -130,11 +134,13 @@ fn pipeline_of(step: &str) -> &'static str {
 /// What a transform stage rebuilt, and its wall time.
 #[derive(Debug, Default)]
 pub struct TransformReport {
+    /// The scope rebuilt; `None` when the stage did not run.
+    pub scope: Option<Scope>,
     pub steps: Vec<StepReport>,
     pub seconds: f64,
 }
 
 /// When a step finished, give or take: reports carry durations, the log wants instants.
-pub fn started_before(seconds: f64) -> chrono::DateTime<Utc> {
+pub fn started_before(seconds: f64) -> DateTime<Utc> {
     Utc::now() - Duration::milliseconds((seconds * 1000.0) as i64)
 }

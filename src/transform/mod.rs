@@ -105,6 +105,32 @@ impl Scope {
     }
 }
 
+/// What a scope rebuilds, for a person: "every campaign, every day", "3 campaigns from
+/// 2025-07-01 to 2025-07-31".
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match &self.campaigns {
+            None => f.write_str("every campaign")?,
+            Some(campaigns) => write!(f, "{} campaigns", campaigns.len())?,
+        }
+        match (self.from, self.to) {
+            (None, None) => f.write_str(", every day")?,
+            (from, to) => {
+                if let Some(from) = from {
+                    write!(f, " from {from}")?;
+                }
+                if let Some(to) = to {
+                    write!(f, " to {to}")?;
+                }
+            }
+        }
+        if self.touched.is_some() {
+            f.write_str(", where a load changed rows")?;
+        }
+        Ok(())
+    }
+}
+
 #[derive(Clone, Debug, PartialEq)]
 pub struct StepReport {
     /// The table the step rebuilt, e.g. "aux_gestiones", "dashboard_data".
@@ -877,5 +903,34 @@ mod tests {
         assert!(names_table("JOIN aux_pagos\n", "aux_pagos"));
         assert!(!names_table("FROM aux_pagos_previos", "aux_pagos"));
         assert!(!names_table("FROM raw_aux_pagos", "aux_pagos"));
+    }
+
+    #[test]
+    fn a_scope_reads_as_what_it_rebuilds() {
+        let day = |d| NaiveDate::from_ymd_opt(2025, 7, d);
+        assert_eq!(Scope::everything().to_string(), "every campaign, every day");
+        let window = Scope {
+            campaigns: Some(vec!["A".into(), "B".into()]),
+            from: day(1),
+            to: day(31),
+            ..Scope::everything()
+        };
+        assert_eq!(
+            window.to_string(),
+            "2 campaigns from 2025-07-01 to 2025-07-31"
+        );
+        let load = Scope {
+            to: None,
+            touched: Some(Touched {
+                since: DateTime::UNIX_EPOCH,
+                first_snapshot: None,
+                reclassified: false,
+            }),
+            ..window
+        };
+        assert_eq!(
+            load.to_string(),
+            "2 campaigns from 2025-07-01, where a load changed rows"
+        );
     }
 }

@@ -17,6 +17,7 @@ use pulso::{
         synthetic::{SyntheticProfile, SyntheticSource},
     },
     tables::{self, TableSpec},
+    transform::Scope,
 };
 use sea_orm::{
     ColumnTrait, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, EntityTrait,
@@ -175,6 +176,11 @@ async fn incremental_runs_load_what_is_new_and_rerunning_changes_nothing(engine:
         first.tables.iter().all(|t| t.counts.inserted > 0),
         "every table gets rows: {first:#?}"
     );
+    assert_eq!(
+        first.transform_scope,
+        Some(Scope::everything()),
+        "with no marts built yet, the first run builds everything"
+    );
     if engine == Engine::Postgres {
         for table in tables::ALL {
             let sql = format!(
@@ -197,6 +203,14 @@ async fn incremental_runs_load_what_is_new_and_rerunning_changes_nothing(engine:
         .await
         .unwrap();
     assert_eq!(again.status, RunStatus::Success);
+    assert!(
+        again
+            .transform_scope
+            .as_ref()
+            .is_some_and(|scope| scope.touched.is_some()),
+        "a later run rebuilds what its load changed: {:?}",
+        again.transform_scope
+    );
     for table in &again.tables {
         assert_eq!(
             (table.counts.inserted, table.counts.updated),
