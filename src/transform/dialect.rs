@@ -6,6 +6,7 @@
 //! the Lima date or hour of an instant is the UTC date or hour of the instant minus 5 hours.
 
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
+use migration::unlogged_aux::UNLOGGED;
 use sea_orm::DbBackend;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -95,6 +96,21 @@ impl Dialect {
                 "SET LOCAL enable_mergejoin = off",
             ],
             Self::Sqlite => &[],
+        }
+    }
+
+    /// ` ORDER BY {key}` for the rows inserted into `table`, or nothing. In the key's order,
+    /// each row lands next to the one before it in the key's index instead of on a random page
+    /// of it, which spares PostgreSQL's write-ahead log a copy of each page touched at random
+    /// (a month's fan-out was written in 2.9 s instead of 3.3 s, its sort included; its
+    /// gestiones in 2.1 s instead of 3.1 s, after a 0.75 s sort). An unlogged table writes no
+    /// such log, and its indexes' pages are found in memory wherever they are: unsorted, a
+    /// month's gestiones were built in 4.3 s instead of 4.9 s, its daily state in 5.3 s instead
+    /// of 6.0 s, its fan-out in 2.5 s instead of 2.7 s. SQLite keeps the order.
+    pub fn insert_order(self, table: &str, key: &str) -> String {
+        match self {
+            Self::Postgres if UNLOGGED.contains(&table) => String::new(),
+            Self::Postgres | Self::Sqlite => format!(" ORDER BY {key}"),
         }
     }
 
