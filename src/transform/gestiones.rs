@@ -47,17 +47,31 @@ pub fn gestiones(ctx: &Ctx) -> Step {
         format!("{}{groups}", ctx.in_gestion_days_ts(&ts))
     };
     let (vb_days, ma_days) = (raw_days("v"), raw_days("m"));
+    // The (client, day) pairs of `g`. Read twice, `g` is stored first: for whole days, a month's
+    // 414,000 wide rows, spilled to disk, so there the pairs are read from the raw rows' two
+    // columns instead and `g` is streamed once (a month's gestiones: 4.3 s instead of 4.9 s).
+    // For a load's groups, `g` is a few hundred rows, and testing the raw rows against the
+    // groups twice cost more (a day that arrives: 0.45 s instead of 0.3 s).
+    let scope_groups = in_groups("cod_luna", "fecha_gestion");
+    let client_day = if scope_groups.is_empty() {
+        format!(
+            "SELECT v.document AS cod_luna, {vb_fecha} AS fecha_gestion \
+             FROM raw_voicebot_gestiones v WHERE v.date IS NOT NULL AND {vb_days} \
+             UNION SELECT m.document, {ma_fecha} \
+             FROM raw_mibotair_gestiones m WHERE m.date IS NOT NULL AND {ma_days}",
+            vb_fecha = d.lima_date("v.date"),
+            ma_fecha = d.lima_date("m.date"),
+        )
+    } else {
+        "SELECT DISTINCT cod_luna, fecha_gestion FROM g".to_string()
+    };
     // Human PDP (§4): UPPER(TRIM(pdp)) ∈ {SI, SÍ, 1, TRUE}. SQLite's UPPER leaves non-ASCII
     // letters alone, hence the 'Sí' spelling too.
     let human_pdp = "(pdp IS NOT NULL AND UPPER(TRIM(pdp)) IN ('SI', 'SÍ', 'Sí', '1', 'TRUE'))";
     Step::compared(
         "aux_gestiones",
         Diff {
-            scope: format!(
-                "{}{}",
-                ctx.in_gestion_days("fecha_gestion"),
-                in_groups("cod_luna", "fecha_gestion")
-            ),
+            scope: format!("{}{scope_groups}", ctx.in_gestion_days("fecha_gestion")),
             reach: None,
             columns: "canal, gestion_uid, timestamp_gestion, fecha_gestion, hora, cod_luna, \
                 campaign_name, correo_agente, nombre_agente, documento_agente, nivel_1, \
@@ -133,7 +147,7 @@ g AS (
 -- and the day only, so it is ranked once per (client, day), not once per gestión, and only for
 -- the clients of the gestiones built (a day that arrives: a few thousand of 60,000).
 client_day AS (
-    SELECT DISTINCT cod_luna, fecha_gestion FROM g
+    {client_day}
 ),
 client_campaign AS (
     SELECT DISTINCT a.cod_luna, c.archivo, c.fecha_apertura, c.fin
@@ -159,9 +173,11 @@ SELECT g.canal, g.gestion_uid, g.ts, g.fecha_gestion, g.hora, g.cod_luna, g.camp
     g.contactabilidad, g.peso, (g.contactabilidad = 'CONTACTO_EFECTIVO'), g.es_compromiso,
     g.monto_compromiso, g.fecha_compromiso, g.duracion,
     -- intento (§7.4): ordinal among the client's gestiones of both channels that Lima day.
+    -- Texts compared byte by byte, as SQLite does: the same ties broken the same way, and
+    -- sorted faster than under a linguistic collation.
     ROW_NUMBER() OVER (
-        PARTITION BY g.cod_luna, g.fecha_gestion
-        ORDER BY {ts_order}, g.canal, g.gestion_uid
+        PARTITION BY {client}, g.fecha_gestion
+        ORDER BY {ts_order}, {canal}, {uid}
     ),
     COALESCE(p.archivo, 'GENERAL')
 FROM g
@@ -180,6 +196,9 @@ LEFT JOIN principal p ON p.cod_luna = g.cod_luna AND p.fecha_gestion = g.fecha_g
                 ma_k2 = key("m.n2"),
                 ma_k3 = key("m.n3"),
                 ts_order = d.timestamp_order("g.ts"),
+                client = d.bytewise("g.cod_luna"),
+                canal = d.bytewise("g.canal"),
+                uid = d.bytewise("g.gestion_uid"),
             ),
             afterwards: Vec::new(),
         },
