@@ -38,15 +38,19 @@ pub fn account_debt_cte(d: Dialect, filter: &str) -> String {
     ) ranked
     WHERE rn = 1
 ),
+-- Grouped by the ranking's leading keys, compared the same way, so that its rows are summed in
+-- the order they come in: grouped otherwise, they were sorted again (a month's 607,000
+-- documents: 0.45 s of the daily state's 5.4 s).
 account_debt AS (
-    SELECT cod_cuenta, fecha_proceso,
+    SELECT {group_cuenta} AS cod_cuenta, fecha_proceso,
         SUM(CASE WHEN monto_exigible > 0 THEN monto_exigible ELSE 0 END) AS monto,
         MIN(fecha_vencimiento) AS vencimiento
     FROM doc
-    GROUP BY cod_cuenta, fecha_proceso
+    GROUP BY fecha_proceso, {group_cuenta}
 )",
         not_rejected = is_blank("t.motivo_rechazo"),
         cuenta = d.bytewise("t.cod_cuenta"),
+        group_cuenta = d.bytewise("cod_cuenta"),
         documento = d.bytewise("t.nro_documento"),
         archivo = d.bytewise("t.archivo"),
     )
