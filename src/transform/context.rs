@@ -516,6 +516,22 @@ impl Ctx {
         self.to.map(|to| format!("{day} <= {}", self.date(to)))
     }
 
+    /// A window from `apertura` to `fin` (DATEs) meets a day whose day-keyed rows are rebuilt.
+    pub fn meets_gestion_days(&self, apertura: &str, fin: &str) -> String {
+        match self.days {
+            None => "1 = 0".to_string(),
+            Some((from, to)) => and_all(
+                [
+                    from.map(|from| format!("{fin} >= {}", self.date(from))),
+                    to.map(|to| format!("{apertura} <= {}", self.date(to))),
+                ]
+                .into_iter()
+                .flatten()
+                .collect(),
+            ),
+        }
+    }
+
     /// `col` (a DATE) is a day whose day-keyed rows are rebuilt.
     pub fn in_gestion_days(&self, col: &str) -> String {
         match self.days {
