@@ -68,6 +68,7 @@ pub fn cuenta_campana(ctx: &Ctx) -> Step {
             reach: None,
             columns: COLUMNS,
             key: "archivo, cuenta",
+            in_key_order: true,
             rows: format!(
                 r"WITH {camp},
 -- The assignment snapshot of each campaign.

@@ -534,19 +534,7 @@ impl Ctx {
 
     /// `col` (a DATE) is a day whose day-keyed rows are rebuilt.
     pub fn in_gestion_days(&self, col: &str) -> String {
-        match self.days {
-            None => "1 = 0".to_string(),
-            Some((from, to)) => {
-                let mut parts = Vec::new();
-                if let Some(from) = from {
-                    parts.push(format!("{col} >= {}", self.date(from)));
-                }
-                if let Some(to) = to {
-                    parts.push(format!("{col} <= {}", self.date(to)));
-                }
-                and_all(parts)
-            }
-        }
+        self.meets_gestion_days(col, col)
     }
 
     /// Of the days of [`Self::in_gestion_days`], the (client `cod_luna`, Lima day `day`) groups

@@ -126,6 +126,10 @@ pub fn cuenta_estado_diario(ctx: &Ctx) -> Step {
                 fecha_asignacion, fecha_snapshot, monto_exigible, monto_saldo_actual, \
                 fecha_vencimiento, estado_deuda, motivo_no_gestionable",
             key: "fecha_proceso, archivo_campana, cod_luna, cuenta, servicio",
+            // Unsorted: the table is unlogged on PostgreSQL (no log to spare), and a day that
+            // arrives rebuilt it as fast either way, where sorting a month's rows cost 0.6 s of
+            // 6.0 s.
+            in_key_order: false,
             rows: format!(
                 r"WITH campaign_days AS (
     SELECT archivo, fecha, fecha_apertura FROM aux_campana_dia

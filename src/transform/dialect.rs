@@ -8,9 +8,6 @@
 use chrono::{DateTime, NaiveDate, SecondsFormat, Utc};
 use sea_orm::DbBackend;
 
-/// The table whose rows are inserted unsorted on PostgreSQL (see [`Dialect::insert_order`]).
-const INSERTED_UNSORTED: &str = "aux_cuenta_estado_diario";
-
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Dialect {
     Postgres,
@@ -101,20 +98,18 @@ impl Dialect {
         }
     }
 
-    /// ` ORDER BY {key}` for the rows inserted into `table`, or nothing. In the key's order,
-    /// each row lands next to the one before it in the key's index instead of on a random page
-    /// of it, which spares PostgreSQL's write-ahead log a copy of each page touched at random
-    /// (a month's fan-out was written in 2.9 s instead of 3.3 s, its sort included; its
-    /// gestiones in 2.1 s instead of 3.1 s, after a 0.75 s sort), and the rows a later build
-    /// reads together sit on fewer pages: with the gestiones and their fan-out inserted
-    /// unsorted, a day that arrives on 90 days was built in 1.56–1.67 s instead of 1.41–1.64 s.
-    /// The daily state is inserted unsorted on PostgreSQL: it is unlogged (no log to spare),
-    /// and a day that arrives rebuilt it as fast either way, where sorting a month's rows cost
-    /// 0.6 s of 6.0 s. SQLite keeps the order.
-    pub fn insert_order(self, table: &str, key: &str) -> String {
-        match self {
-            Self::Postgres if table == INSERTED_UNSORTED => String::new(),
-            Self::Postgres | Self::Sqlite => format!(" ORDER BY {key}"),
+    /// ` ORDER BY {key}` for a step's inserted rows, or nothing where the step does not ask for
+    /// its key's order (`in_key_order`) on PostgreSQL. In the key's order, each row lands next
+    /// to the one before it in the key's index instead of on a random page of it, which spares
+    /// PostgreSQL's write-ahead log a copy of each page touched at random (a month's fan-out
+    /// was written in 2.9 s instead of 3.3 s, its sort included; its gestiones in 2.1 s instead
+    /// of 3.1 s, after a 0.75 s sort), and the rows a later build reads together sit on fewer
+    /// pages: with the gestiones and their fan-out inserted unsorted, a day that arrives on 90
+    /// days was built in 1.56–1.67 s instead of 1.41–1.64 s. SQLite keeps the order.
+    pub fn insert_order(self, key: &str, in_key_order: bool) -> String {
+        match (self, in_key_order) {
+            (Self::Postgres, false) => String::new(),
+            (Self::Postgres, true) | (Self::Sqlite, _) => format!(" ORDER BY {key}"),
         }
     }
 

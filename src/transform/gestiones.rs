@@ -71,6 +71,7 @@ pub fn gestiones(ctx: &Ctx) -> Step {
                 nivel_2, nivel_3, contactabilidad, peso, es_contacto_efectivo, es_compromiso, \
                 monto_compromiso, fecha_compromiso, duracion, intento, archivo_principal",
             key: "canal, gestion_uid",
+            in_key_order: true,
             rows: format!(
                 r"WITH {camp},
 -- ejecutivos keyed by the lower-cased login, one row per key.
@@ -301,6 +302,7 @@ fn gestion_cuenta(ctx: &Ctx, share: Share) -> Step {
             columns: "archivo, cuenta, canal, gestion_uid, cod_luna, fecha_gestion, \
                 contactabilidad, es_compromiso",
             key: "archivo, cuenta, canal, gestion_uid",
+            in_key_order: true,
             rows: format!(
                 r"WITH {camp}
 SELECT a.archivo, a.cuenta, g.canal, g.gestion_uid, a.cod_luna, g.fecha_gestion,

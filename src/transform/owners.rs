@@ -45,6 +45,7 @@ pub fn documento_cuenta(ctx: &Ctx) -> Step {
             reach: None,
             columns: "nro_documento, cod_cuenta, fecha_proceso",
             key: "nro_documento",
+            in_key_order: true,
             rows: format!(
                 r"WITH {candidates},
 -- The latest snapshot day is found first (a hash aggregate), so only that day's rows are

@@ -29,6 +29,7 @@ pub fn pagos(ctx: &Ctx) -> Step {
             reach: None,
             columns: COLUMNS,
             key: "archivo, nro_documento, fecha_pago, monto_cancelado",
+            in_key_order: true,
             rows: format!(
                 r"WITH {camp},
 acc AS (

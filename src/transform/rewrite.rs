@@ -90,6 +90,9 @@ pub struct Diff {
     pub columns: &'static str,
     /// The table's primary key.
     pub key: &'static str,
+    /// Whether the rows are inserted in the key's order on PostgreSQL (SQLite always keeps it;
+    /// see `Dialect::insert_order`).
+    pub in_key_order: bool,
     /// The new rows of the scope: `WITH … SELECT …`.
     pub rows: String,
     /// Other tables kept in step with this one, in the same transaction.
@@ -160,7 +163,7 @@ async fn changed_rows(
             "INSERT INTO {table} ({columns}) WITH pulso_named ({columns}) AS ({rows}) \
              SELECT {columns} FROM pulso_named{order}",
             rows = diff.rows,
-            order = d.insert_order(table, diff.key),
+            order = d.insert_order(diff.key, diff.in_key_order),
         );
         let inserted = txn.execute_unprepared(&insert).await?;
         for afterwards in &diff.afterwards {
@@ -210,7 +213,7 @@ async fn changed_rows(
     let inserted = txn
         .execute_unprepared(&format!(
             "INSERT INTO {table} ({columns}) SELECT {columns} FROM {ADDED}{order}",
-            order = d.insert_order(table, diff.key),
+            order = d.insert_order(diff.key, diff.in_key_order),
         ))
         .await?;
     for temporary in [FRESH, CURRENT] {
