@@ -47,7 +47,7 @@ fn payment(documento: &str, file_day: u32) -> RawRow {
 on_both_engines!(
     upsert_is_idempotent_and_the_newest_copy_wins,
     full_refresh_replaces_the_content,
-    a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table
+    a_load_refreshes_statistics_once_it_wrote_enough_of_the_table
 );
 
 async fn upsert_is_idempotent_and_the_newest_copy_wins(engine: Engine) {
@@ -184,7 +184,7 @@ async fn full_refresh_replaces_the_content(engine: Engine) {
     );
 }
 
-async fn a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table(engine: Engine) {
+async fn a_load_refreshes_statistics_once_it_wrote_enough_of_the_table(engine: Engine) {
     let (_db, conn) = migrated_db(engine).await;
     let payments = |from: u32, to: u32| -> Vec<RawRow> {
         (from..to).map(|i| payment(&format!("D{i}"), 2)).collect()
@@ -223,8 +223,12 @@ async fn a_load_refreshes_statistics_once_it_wrote_a_tenth_of_the_table(engine: 
     assert!(!load(payments(0, 43)).await, "nothing written: plans stand");
     assert_eq!(known_rows().await, 40.0);
 
-    assert!(load(payments(43, 47)).await, "4 more rows: a tenth of 40");
-    assert_eq!(known_rows().await, 47.0);
+    assert!(
+        !load(payments(43, 47)).await,
+        "4 more rows: a tenth of 40, too few to move a plan"
+    );
+    assert!(load(payments(47, 1_047)).await, "1,000 more rows");
+    assert_eq!(known_rows().await, 1_047.0);
 }
 
 /// A load's new rows are summarised in raw_pagos' BRIN index on updated_at (PostgreSQL), so
