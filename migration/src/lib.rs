@@ -21,6 +21,7 @@ mod m20261204_000011_account_milestones;
 mod m20261204_000012_gestion_counts;
 mod m20261204_000013_assignment_campaign_index;
 mod m20261205_000014_unlogged_aux_tables;
+mod m20261205_000015_debt_sums;
 mod table_ext;
 
 pub use m20261123_000005_timescale::{TimescaleMode, recorded_mode};
@@ -44,6 +45,11 @@ pub mod gestion_counts {
     };
 }
 
+/// aux_deuda_servicio_dia, which the transform keeps in step with the daily state.
+pub mod debt_sums {
+    pub use super::m20261205_000015_debt_sums::{COLUMNS, TABLE, centimos, sums_of};
+}
+
 pub struct Migrator;
 
 #[async_trait::async_trait]
@@ -64,6 +70,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000012_gestion_counts::Migration),
             Box::new(m20261204_000013_assignment_campaign_index::Migration),
             Box::new(m20261205_000014_unlogged_aux_tables::Migration),
+            Box::new(m20261205_000015_debt_sums::Migration),
         ]
     }
 }

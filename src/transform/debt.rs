@@ -1,7 +1,14 @@
 //! Debt snapshots (DOMAIN §7.3, §13.6, §13.9) and aux_cuenta_estado_diario, the state of every
 //! campaign account on every day of the window.
 
-use super::{Step, context::Ctx, context::is_blank, dialect::Dialect, rewrite::Diff};
+use migration::debt_sums::{COLUMNS as SUMS, TABLE as SUMS_TABLE, centimos, sums_of};
+
+use super::{
+    Step,
+    context::{Ctx, is_blank},
+    dialect::Dialect,
+    rewrite::{Afterwards, CHANGED, Diff},
+};
 
 /// The latest snapshot day on or before the DATE `day` (`latest`) or the first on or after it
 /// (not `latest`), NULL when there is none: a day with a non-rejected trandeuda row (§13.6,
@@ -200,7 +207,46 @@ LEFT JOIN paid p ON p.archivo = r.archivo AND p.fecha = r.fecha AND p.cuenta = r
                 some_accounts = some_accounts_rebuilt(ctx),
                 latest_snapshot = snapshot_day("x.fecha", true),
             ),
-            afterwards: Vec::new(),
+            afterwards: vec![sums_kept(ctx)],
         },
     )
+}
+
+/// Keeps aux_deuda_servicio_dia (per campaign × day × servicio, the accounts and their debt:
+/// the dashboard's deuda_act) in step with the daily state: each row the step removed takes
+/// itself off its group and each row it added puts itself on, however many they are (a day that
+/// arrives changes a day's rows and a few accounts' rows of the days before, whose groups hold
+/// twenty times as many). A group left without rows goes, as in a full build. When the scope
+/// held no rows to compare, every group within its reach is summed again: that covers the
+/// scope's rows, and puts right a sum that rows gone without the step left behind.
+fn sums_kept(ctx: &Ctx) -> Afterwards {
+    let sign = "(CASE WHEN x.side = 2 THEN 1 ELSE -1 END)";
+    let added = |col: &str| format!("{col} = {SUMS_TABLE}.{col} + excluded.{col}");
+    let reach = ctx.debt_rows_reach();
+    Afterwards {
+        table: SUMS_TABLE,
+        from_changes: vec![
+            format!(
+                "INSERT INTO {SUMS_TABLE} ({SUMS})
+                SELECT x.archivo_campana, x.fecha_proceso, x.servicio, SUM({sign}),
+                    SUM({sign} * {debt})
+                FROM {CHANGED} x
+                GROUP BY x.archivo_campana, x.fecha_proceso, x.servicio
+                ON CONFLICT (archivo_campana, fecha_proceso, servicio) DO UPDATE SET {cuentas},
+                    {deuda}",
+                debt = centimos("x.monto_exigible"),
+                cuentas = added("cuentas"),
+                deuda = added("deuda_centimos"),
+            ),
+            format!(
+                "DELETE FROM {SUMS_TABLE} WHERE cuentas = 0 \
+                 AND archivo_campana IN (SELECT archivo_campana FROM {CHANGED})"
+            ),
+        ],
+        few_changes: u64::MAX,
+        from_scope: vec![
+            format!("DELETE FROM {SUMS_TABLE} WHERE {reach}"),
+            format!("INSERT INTO {SUMS_TABLE} ({SUMS}) {}", sums_of(&reach)),
+        ],
+    }
 }

@@ -12,7 +12,7 @@ use super::{
     Step,
     campaigns::camp_cte,
     context::{Ctx, in_list, normalised_text},
-    rewrite::{Afterwards, CHANGED, Diff},
+    rewrite::{Afterwards, CHANGED, Diff, FEW_CHANGES},
 };
 
 /// Contactabilidad from a homologated text (§4): case-insensitive, `_` ≡ space; anything else,
@@ -356,6 +356,7 @@ fn milestones_kept(ctx: &Ctx, campaigns: &dyn Fn(&str) -> String) -> Afterwards 
     Afterwards {
         table: MILESTONES_TABLE,
         from_changes: rebuilt(&changed_accounts),
+        few_changes: FEW_CHANGES,
         from_scope: rebuilt(&campaigns("archivo")),
     }
 }
@@ -418,6 +419,7 @@ fn counts_kept(ctx: &Ctx, share: &dyn Fn(&str) -> String) -> Afterwards {
     Afterwards {
         table: COUNTS_TABLE,
         from_changes,
+        few_changes: FEW_CHANGES,
         from_scope: recount(&|col: &str| ctx.in_campaigns(col)),
     }
 }

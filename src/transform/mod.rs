@@ -6,14 +6,17 @@
 //! are kept between builds and looked up again only for the documents a load changed (see
 //! `owners`), and the fan-out step keeps each account's first gestión days (aux_cuenta_hitos)
 //! and each campaign × servicio × day's distinct gestiones (aux_gestiones_servicio_dia), which
-//! the dashboard counts, in step with the fan-out rows it changed. The fan-out is built in two
-//! steps, each for a share of the campaigns, so that a rebuild's runs on both cores (see
+//! the dashboard counts, in step with the fan-out rows it changed, and the daily state's step
+//! keeps each campaign × day × servicio's accounts and debt (aux_deuda_servicio_dia), which the
+//! dashboard reports, in step with its rows. The fan-out is built in two steps, each for a
+//! share of the campaigns, so that a rebuild's runs on both cores (see
 //! `gestiones::first_fan_out_share`); they report as one. Each step deletes the rows of the
 //! scope and inserts the new ones in one transaction, so a failure leaves the previously
 //! published rows intact and a rebuild is idempotent; the large aux tables, the accounts and
 //! the payments compare the new rows with the scope's first and write only the differences
 //! (`rewrite`). Each step is one SQL text; engine differences live in [`dialect`]. On
-//! PostgreSQL a table the build reads is analysed after the step that rewrote a tenth of it, so
+//! PostgreSQL a table the build reads is analysed after the step that rewrote a tenth of it
+//! (and at least a thousand rows, see `database::refresh_statistics`), so
 //! the steps after it are planned for the rows just written; a mart only the API reads is
 //! analysed once, then left to autovacuum. The three large aux tables are unlogged on
 //! PostgreSQL: a build that finds them emptied by a crash rebuilds everything (`unlogged`).
@@ -212,19 +215,22 @@ pub async fn build(
     };
     let mut ctx = Ctx::new(Dialect::of(db.get_database_backend()), today, scope);
     ctx.days = gestion_days(db, &ctx).await?;
-    ctx.last_valid_payment = last_valid_payment(db, &ctx).await?;
-    ctx.first_fan_out_share = gestiones::first_fan_out_share(db, &ctx).await?;
-    // Rendered once for the tables each step reads: a widening changes the rows a step
-    // rebuilds, not the tables it reads.
+    // Rendered once for the tables each step reads: a widening, or what is read next, changes
+    // the rows a step rebuilds, not the tables it reads.
     let rendered = render(&ctx);
     let read = Arc::new(read_by_the_build(&rendered, &ctx));
     let waits = waits_for(&rendered);
+    // The calendar is built while the values the steps are rendered with are read: it is
+    // first in line, and reads none of the tables they come from.
     // The raw tables' statistics are the load's to refresh (`database::refresh_statistics`).
-    let mut reports = vec![
-        run(db, calendar::calendario_habiles(&ctx), None, &read)
-            .await?
-            .0,
-    ];
+    let (calendar, last_valid_payment, first_fan_out_share) = tokio::try_join!(
+        run(db, calendar::calendario_habiles(&ctx), None, &read),
+        last_valid_payment(db, &ctx),
+        gestiones::first_fan_out_share(db, &ctx),
+    )?;
+    ctx.last_valid_payment = last_valid_payment;
+    ctx.first_fan_out_share = first_fan_out_share;
+    let mut reports = vec![calendar.0];
 
     let mut started: [Option<Instant>; STEPS.len()] = [None; STEPS.len()];
     let mut finished: [Option<StepReport>; STEPS.len()] = Default::default();
@@ -528,9 +534,7 @@ async fn run(
         None => changes::Changed::default(),
     };
     txn.commit().await?;
-    // A derived table changes with its step's rows, by as many rows at most.
-    let rewritten = written.deleted + written.inserted;
-    for table in writes(&step) {
+    for (table, rewritten) in written.per_table(step.name) {
         let analysed = if read.contains(table) {
             database::refresh_statistics(db, table, rewritten).await
         } else {
@@ -666,14 +670,6 @@ pub async fn affected_scope(
         day = d.date_text("fecha_proceso"),
         t = touched("updated_at"),
     );
-    let mut touched_snapshots = Vec::new();
-    for row in db
-        .query_all_raw(Statement::from_string(backend, snapshots_sql))
-        .await?
-    {
-        touched_snapshots.extend(date_column(Some(&row), "day")?);
-    }
-    let first_snapshot = touched_snapshots.iter().min().copied();
     let earliest_sql = format!(
         "SELECT {earliest} AS earliest, {dated} AS dated FROM (
             SELECT MIN(fecha_apertura) AS d, 0 AS dates FROM raw_calendario WHERE {t}
@@ -688,9 +684,16 @@ pub async fn affected_scope(
         vb_day = d.lima_date("date"),
         ma_day = d.lima_date("date"),
     );
-    let row = db
-        .query_one_raw(Statement::from_string(backend, earliest_sql))
-        .await?;
+    // Each reads other tables: read side by side.
+    let (snapshot_rows, row) = tokio::try_join!(
+        db.query_all_raw(Statement::from_string(backend, snapshots_sql)),
+        db.query_one_raw(Statement::from_string(backend, earliest_sql)),
+    )?;
+    let mut touched_snapshots = Vec::new();
+    for row in snapshot_rows {
+        touched_snapshots.extend(date_column(Some(&row), "day")?);
+    }
+    let first_snapshot = touched_snapshots.iter().min().copied();
     let earlier_of = |a: Option<NaiveDate>, b: Option<NaiveDate>| a.into_iter().chain(b).min();
     let earliest = earlier_of(date_column(row.as_ref(), "earliest")?, first_snapshot);
     let dated = earlier_of(date_column(row.as_ref(), "dated")?, first_snapshot);
@@ -857,6 +860,7 @@ mod tests {
                 "aux_cuenta_campana",
                 "aux_cuenta_estado_diario",
                 "aux_cuenta_hitos",
+                "aux_deuda_servicio_dia",
                 "aux_documento_cuenta",
                 "aux_gestion_cuenta",
                 "aux_gestiones",

@@ -69,6 +69,7 @@ impl Write {
                     built: inserted,
                     deleted,
                     inserted,
+                    derived: Vec::new(),
                 })
             }
             Self::Compare(diff) => changed_rows(txn, table, diff, keep_diff)
@@ -100,19 +101,22 @@ pub struct Diff {
 }
 
 /// How a table derived from a compared step's rows is kept in step with them, after they are
-/// written: from the rows that changed when they are few, otherwise from the whole scope.
+/// written: from the rows that changed when they are few, otherwise (and when the scope held
+/// no rows to compare) from the whole scope.
 pub struct Afterwards {
     /// The derived table.
     pub table: &'static str,
     /// Statements reading the rows the step removed and added ([`CHANGED`]).
     pub from_changes: Vec<String>,
+    /// Up to how many changed rows `from_changes` keeps the table in step.
+    pub few_changes: u64,
     /// Statements reading the scope's rows as written.
     pub from_scope: Vec<String>,
 }
 
-/// Past this many changed rows, a derived table is rebuilt from the step's scope: looking its
-/// rows up one key at a time costs more than reading the scope once.
-const FEW_CHANGES: u64 = 10_000;
+/// Past this many changed rows, a derived table that looks its rows up one key at a time is
+/// rebuilt from the step's scope instead: reading the scope once costs less.
+pub const FEW_CHANGES: u64 = 10_000;
 
 const FRESH: &str = "pulso_fresh_rows";
 const CURRENT: &str = "pulso_current_rows";
@@ -126,12 +130,23 @@ pub const GONE: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 1) gone";
 /// item.
 pub const ADDED: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 2) added";
 
-/// What a comparison wrote.
+/// What a step wrote.
 pub struct Written {
     /// Rows the step built (changed or not).
     pub built: u64,
     pub deleted: u64,
     pub inserted: u64,
+    /// Rows written to each table derived from the step's ([`Afterwards`]), in their order.
+    pub derived: Vec<(&'static str, u64)>,
+}
+
+impl Written {
+    /// The rows written to the step's table, `table`, then to each derived table.
+    pub fn per_table(&self, table: &'static str) -> Vec<(&'static str, u64)> {
+        let mut tables = vec![(table, self.deleted + self.inserted)];
+        tables.extend(self.derived.iter().copied());
+        tables
+    }
 }
 
 /// Replaces `table`'s rows in `diff.scope` with `diff.rows`, writing only the differences; with
@@ -166,14 +181,17 @@ async fn changed_rows(
             order = d.insert_order(diff.key, diff.in_key_order),
         );
         let inserted = txn.execute_unprepared(&insert).await?;
+        let mut derived = Vec::new();
         for afterwards in &diff.afterwards {
-            execute_all(txn, &afterwards.from_scope).await?;
+            let written = execute_all(txn, &afterwards.from_scope).await?;
+            derived.push((afterwards.table, written));
         }
         let inserted = inserted.rows_affected();
         return Ok(Written {
             built: inserted,
             deleted: 0,
             inserted,
+            derived,
         });
     }
     txn.execute_unprepared(&d.create_temporary_as(FRESH, columns, &diff.rows))
@@ -221,13 +239,15 @@ async fn changed_rows(
             .await?;
     }
     let (deleted, inserted) = (deleted.rows_affected(), inserted.rows_affected());
+    let mut derived = Vec::new();
     for afterwards in &diff.afterwards {
-        let statements = if deleted + inserted <= FEW_CHANGES {
+        let statements = if deleted + inserted <= afterwards.few_changes {
             &afterwards.from_changes
         } else {
             &afterwards.from_scope
         };
-        execute_all(txn, statements).await?;
+        let written = execute_all(txn, statements).await?;
+        derived.push((afterwards.table, written));
     }
     if !keep_diff {
         drop_diff(txn).await?;
@@ -236,14 +256,17 @@ async fn changed_rows(
         built: u64::try_from(built).unwrap_or(0),
         deleted,
         inserted,
+        derived,
     })
 }
 
-async fn execute_all(txn: &DatabaseTransaction, statements: &[String]) -> Result<(), DbErr> {
+/// Runs `statements`; returns the rows they wrote.
+async fn execute_all(txn: &DatabaseTransaction, statements: &[String]) -> Result<u64, DbErr> {
+    let mut written = 0;
     for statement in statements {
-        txn.execute_unprepared(statement).await?;
+        written += txn.execute_unprepared(statement).await?.rows_affected();
     }
-    Ok(())
+    Ok(written)
 }
 
 /// Drops the rows a compared step removed and added, kept by `apply(…, true)`.

@@ -177,7 +177,7 @@ async fn migrate_commands(engine: Engine) {
     assert!(status.status.success(), "{}", stderr(&status));
     assert_eq!(
         stdout(&status).matches("pending").count(),
-        14,
+        15,
         "{}",
         stdout(&status)
     );
@@ -185,21 +185,21 @@ async fn migrate_commands(engine: Engine) {
     let up = migrate(&["up"]);
     assert!(up.status.success(), "{}", stderr(&up));
     assert!(
-        stdout(&up).contains("14 applied, 0 pending"),
+        stdout(&up).contains("15 applied, 0 pending"),
         "{}",
         stdout(&up)
     );
 
     let down = migrate(&["down", "-n", "2"]);
     assert!(
-        stdout(&down).contains("12 applied, 2 pending"),
+        stdout(&down).contains("13 applied, 2 pending"),
         "{}",
         stdout(&down)
     );
 
     let fresh = migrate(&["fresh"]);
     assert!(
-        stdout(&fresh).contains("14 applied, 0 pending"),
+        stdout(&fresh).contains("15 applied, 0 pending"),
         "{}",
         stdout(&fresh)
     );

@@ -32,7 +32,7 @@ async fn health_and_readiness(engine: Engine) {
     assert_eq!(body["timescaledb"], timescale);
     assert_eq!(
         body["migrations"],
-        serde_json::json!({ "current": true, "applied": 14, "pending": 0 })
+        serde_json::json!({ "current": true, "applied": 15, "pending": 0 })
     );
 }
 
@@ -45,7 +45,7 @@ async fn not_ready_while_migrations_are_pending(engine: Engine) {
     assert_eq!(body["status"], "not_ready");
     assert_eq!(
         body["migrations"],
-        serde_json::json!({ "current": false, "applied": 0, "pending": 14 })
+        serde_json::json!({ "current": false, "applied": 0, "pending": 15 })
     );
     // Liveness does not depend on the schema.
     assert_eq!(app.get("/health").await.status(), 200);

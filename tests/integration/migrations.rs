@@ -7,13 +7,14 @@ use sea_orm::{ConnectionTrait, Statement};
 use crate::harness::{Engine, TestDb, on_both_engines, query_strings, table_names};
 
 /// Every table of DOMAIN.md, plus the schema's own bookkeeping.
-const TABLES: [&str; 31] = [
+const TABLES: [&str; 32] = [
     "assignment_data",
     "aux_calendario_habiles",
     "aux_campana_dia",
     "aux_cuenta_campana",
     "aux_cuenta_estado_diario",
     "aux_cuenta_hitos",
+    "aux_deuda_servicio_dia",
     "aux_documento_cuenta",
     "aux_feriados",
     "aux_gestion_cuenta",
@@ -51,7 +52,8 @@ on_both_engines!(
     the_account_milestones_start_from_the_fan_out_built,
     the_gestion_counts_start_from_the_fan_out_built,
     the_assignment_rows_are_indexed_by_campaign,
-    the_large_aux_tables_are_unlogged_on_postgres
+    the_large_aux_tables_are_unlogged_on_postgres,
+    the_debt_sums_start_from_the_daily_state_built
 );
 
 async fn up_down_up(engine: Engine) {
@@ -61,12 +63,12 @@ async fn up_down_up(engine: Engine) {
     Migrator::up(&db, None).await.expect("up");
     assert_eq!(table_names(&db).await, TABLES);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (14, 0));
+    assert_eq!((state.applied, state.pending), (15, 0));
 
     Migrator::down(&db, None).await.expect("down to nothing");
     assert_eq!(table_names(&db).await, ["seaql_migrations"]);
     let state = database::migration_state(&db).await.unwrap();
-    assert_eq!((state.applied, state.pending), (0, 14));
+    assert_eq!((state.applied, state.pending), (0, 15));
 
     Migrator::up(&db, None).await.expect("up again");
     assert_eq!(table_names(&db).await, TABLES);
@@ -241,6 +243,44 @@ async fn the_gestion_counts_start_from_the_fan_out_built(engine: Engine) {
             "X FIJA 2025-06-04 1 1 0 0",
             "X MOVIL 2025-06-03 1 0 1 1",
             "X MOVIL 2025-06-04 2 1 1 0",
+        ]
+    );
+}
+
+/// Migration 15: aux_deuda_servicio_dia starts with the accounts and the debt, in céntimos,
+/// of the daily state already built, per campaign × day × servicio.
+async fn the_debt_sums_start_from_the_daily_state_built(engine: Engine) {
+    let (_test_db, db) = before_migration(engine, 15).await;
+    let state = |day: &str, cuenta: &str, servicio: &str, debt: &str| {
+        format!(
+            "('{day}', 'X', 'L1', '{cuenta}', '{servicio}', NULL, NULL, {debt}, {debt}, NULL, \
+             'CON_DEUDA', 'Gestionable')"
+        )
+    };
+    let rows = [
+        state("2025-06-03", "A1", "MOVIL", "10.10"),
+        state("2025-06-03", "A2", "MOVIL", "0.20"),
+        state("2025-06-03", "A3", "FIJA", "5"),
+        state("2025-06-04", "A1", "MOVIL", "10.15"),
+    ];
+    let insert = format!(
+        "INSERT INTO aux_cuenta_estado_diario (fecha_proceso, archivo_campana, cod_luna, cuenta, \
+         servicio, fecha_asignacion, fecha_snapshot, monto_exigible, monto_saldo_actual, \
+         fecha_vencimiento, estado_deuda, motivo_no_gestionable) VALUES {}",
+        rows.join(", ")
+    );
+    db.execute_unprepared(&insert).await.unwrap();
+
+    Migrator::up(&db, None).await.expect("up again");
+    let sql = "SELECT archivo_campana || ' ' || CAST(fecha_proceso AS TEXT) || ' ' || servicio \
+        || ' ' || CAST(cuentas AS TEXT) || ' ' || CAST(deuda_centimos AS TEXT) AS row \
+        FROM aux_deuda_servicio_dia ORDER BY fecha_proceso, servicio";
+    assert_eq!(
+        query_strings(&db, sql, "row").await,
+        [
+            "X 2025-06-03 FIJA 1 500",
+            "X 2025-06-03 MOVIL 2 1030",
+            "X 2025-06-04 MOVIL 1 1015",
         ]
     );
 }

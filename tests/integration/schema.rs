@@ -83,6 +83,7 @@ fn entities(engine: Engine) -> Vec<Layout> {
         entity_layout::<auxiliary::cuenta_campana::Entity>(engine),
         entity_layout::<auxiliary::cuenta_estado_diario::Entity>(engine),
         entity_layout::<auxiliary::cuenta_hitos::Entity>(engine),
+        entity_layout::<auxiliary::deuda_servicio_dia::Entity>(engine),
         entity_layout::<auxiliary::documento_cuenta::Entity>(engine),
         entity_layout::<auxiliary::gestiones::Entity>(engine),
         entity_layout::<auxiliary::gestiones_servicio_dia::Entity>(engine),

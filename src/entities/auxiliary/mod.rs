@@ -3,6 +3,7 @@ pub mod campana_dia;
 pub mod cuenta_campana;
 pub mod cuenta_estado_diario;
 pub mod cuenta_hitos;
+pub mod deuda_servicio_dia;
 pub mod documento_cuenta;
 pub mod feriados;
 pub mod gestion_cuenta;

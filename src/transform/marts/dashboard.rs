@@ -7,13 +7,18 @@
 
 use crate::transform::{Step, context::Ctx};
 
-/// `{archivo}` is a campaign with days to rebuild. The per-account parts read only those: a
-/// campaign of the scope may have none (one closed before the rebuilt days; for a day that
-/// arrives, half the accounts the scope's campaigns hold).
-const WITH_DAYS: &str = "{archivo} IN (SELECT archivo FROM days)";
-
 pub fn dashboard(ctx: &Ctx) -> Step {
     let d = ctx.d;
+    // `archivo` is a campaign with days to rebuild. The per-account parts read only those: a
+    // campaign of the scope may have none (one closed before the rebuilt days; for a day that
+    // arrives, half the accounts the scope's campaigns hold). The scope's campaigns are named
+    // too, for the planner to see how few rows are read (a day that arrives: 0.01 s of 0.35).
+    let with_days = |archivo: &str| {
+        format!(
+            "{} AND {archivo} IN (SELECT archivo FROM days)",
+            ctx.in_campaigns(archivo)
+        )
+    };
     let now = ctx.now();
     let money = |x: &str| d.round2(x);
     Step::replace(
@@ -95,13 +100,13 @@ pagos_acum AS (
     JOIN pagos_dia y ON y.archivo = dd.archivo AND y.fecha_pago <= dd.fecha
     GROUP BY dd.archivo, y.servicio, dd.fecha
 ),
--- §13.7: deuda_act is the snapshot debt, not net of payments.
+-- §13.7: deuda_act is the snapshot debt, not net of payments: the daily state's, summed per
+-- campaign × day × servicio in aux_deuda_servicio_dia by its step.
 deuda_dia AS (
     SELECT archivo_campana AS archivo, servicio, fecha_proceso AS fecha,
-        SUM(monto_exigible) AS deuda_act
-    FROM aux_cuenta_estado_diario
+        deuda_centimos / 100.0 AS deuda_act
+    FROM aux_deuda_servicio_dia
     WHERE {e_in_campaigns} AND {e_in_days}
-    GROUP BY archivo_campana, servicio, fecha_proceso
 ),
 r AS (
     SELECT dd.fecha, dd.archivo, dd.cartera, c.servicio, dd.dia_gestion,
@@ -139,8 +144,8 @@ SELECT fecha, archivo, cartera, servicio, dia_gestion,
 FROM r",
             in_campaigns = ctx.in_campaigns("archivo"),
             k_in_days = ctx.in_days("archivo", "fecha"),
-            with_days = WITH_DAYS.replace("{archivo}", "archivo"),
-            a_with_days = WITH_DAYS.replace("{archivo}", "a.archivo"),
+            with_days = with_days("archivo"),
+            a_with_days = with_days("a.archivo"),
             e_in_campaigns = ctx.in_campaigns("archivo_campana"),
             e_in_days = ctx.in_days("archivo_campana", "fecha_proceso"),
             deuda_asig = money("deuda_asig"),
