@@ -279,34 +279,41 @@ pub async fn finish_table<C: ConnectionTrait>(
         .map(drop)
 }
 
-/// One finished transform step of a run: its own execution-log row.
-pub async fn log_step<C: ConnectionTrait>(
+/// Finished transform steps of a run, each with its own execution-log row: `(pipeline, step,
+/// error)`. One statement for them all: a step a commit, each waiting for its flush, took 10 ms
+/// of a day's one-second refresh.
+pub async fn log_steps<'a, C: ConnectionTrait>(
     db: &C,
     run_id: Uuid,
     execution_type: &str,
-    pipeline: &str,
-    step: &crate::transform::StepReport,
-    error: Option<String>,
+    steps: impl IntoIterator<Item = (&'a str, &'a crate::transform::StepReport, Option<String>)>,
 ) -> Result<(), DbErr> {
     let now = Utc::now();
-    log::Entity::insert(log::ActiveModel {
-        started_at: Set(super::transform_stage::started_before(step.seconds)),
-        execution_id: Set(run_id),
-        pipeline_name: Set(pipeline.into()),
-        table_name: Set(Some(step.step.into())),
-        execution_type: Set(Some(execution_type.into())),
-        status: Set(if error.is_some() { "failed" } else { "success" }.into()),
-        completed_at: Set(Some(now)),
-        heartbeat_at: Set(Some(now)),
-        duration_seconds: Set(Some(step.seconds)),
-        records_inserted: Set(Some(int(step.rows))),
-        error_message: Set(error),
-        created_at: Set(now),
-        ..blank_log()
-    })
-    .exec_without_returning(db)
-    .await
-    .map(drop)
+    let rows: Vec<log::ActiveModel> = steps
+        .into_iter()
+        .map(|(pipeline, step, error)| log::ActiveModel {
+            started_at: Set(super::transform_stage::started_before(step.seconds)),
+            execution_id: Set(run_id),
+            pipeline_name: Set(pipeline.into()),
+            table_name: Set(Some(step.step.into())),
+            execution_type: Set(Some(execution_type.into())),
+            status: Set(if error.is_some() { "failed" } else { "success" }.into()),
+            completed_at: Set(Some(now)),
+            heartbeat_at: Set(Some(now)),
+            duration_seconds: Set(Some(step.seconds)),
+            records_inserted: Set(Some(int(step.rows))),
+            error_message: Set(error),
+            created_at: Set(now),
+            ..blank_log()
+        })
+        .collect();
+    if rows.is_empty() {
+        return Ok(());
+    }
+    log::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await
+        .map(drop)
 }
 
 /// A run that is alive: moves its run row's heartbeat, so a long step without batches (the

@@ -69,23 +69,22 @@ pub async fn run(
     );
     match transform::build(&pipeline.db, &scope, today).await {
         Ok(steps) => {
+            let logged = bookkeeping::log_steps(
+                &pipeline.db,
+                run_id,
+                execution_type,
+                steps
+                    .iter()
+                    .map(|step| (pipeline_of(step.step), step, None)),
+            )
+            .await;
+            if let Err(error) = logged {
+                tracing::warn!(%error, "could not log the transform steps");
+            }
             for step in &steps {
-                let stage = format!("transform:{}", step.step);
-                let logged = bookkeeping::log_step(
-                    &pipeline.db,
-                    run_id,
-                    execution_type,
-                    pipeline_of(step.step),
-                    step,
-                    None,
-                )
-                .await;
-                if let Err(error) = logged {
-                    tracing::warn!(%error, stage, "could not log the transform step");
-                }
                 pipeline.bus.publish(ProgressEvent::StageFinished {
                     run_id,
-                    stage,
+                    stage: format!("transform:{}", step.step),
                     rows: step.rows,
                     duration_seconds: step.seconds,
                 });
@@ -103,13 +102,11 @@ pub async fn run(
                 rows: 0,
                 seconds: 0.0,
             };
-            let _ = bookkeeping::log_step(
+            let _ = bookkeeping::log_steps(
                 &pipeline.db,
                 run_id,
                 execution_type,
-                bookkeeping::MART_PIPELINE,
-                &failed,
-                Some(message.clone()),
+                [(bookkeeping::MART_PIPELINE, &failed, Some(message.clone()))],
             )
             .await;
             pipeline.bus.publish(ProgressEvent::StageFailed {
