@@ -7,7 +7,7 @@ use super::{
     Step,
     context::{Ctx, is_blank},
     dialect::Dialect,
-    rewrite::{Afterwards, CHANGED, Diff},
+    rewrite::{Afterwards, CHANGED, Diff, SIGN, added_to},
 };
 
 /// The latest snapshot day on or before the DATE `day` (`latest`) or the first on or after it
@@ -220,16 +220,15 @@ LEFT JOIN paid p ON p.archivo = r.archivo AND p.fecha = r.fecha AND p.cuenta = r
 /// held no rows to compare, every group within its reach is summed again: that covers the
 /// scope's rows, and puts right a sum that rows gone without the step left behind.
 fn sums_kept(ctx: &Ctx) -> Afterwards {
-    let sign = "(CASE WHEN x.side = 2 THEN 1 ELSE -1 END)";
-    let added = |col: &str| format!("{col} = {SUMS_TABLE}.{col} + excluded.{col}");
+    let added = |col: &str| added_to(SUMS_TABLE, col);
     let reach = ctx.debt_rows_reach();
     Afterwards {
         table: SUMS_TABLE,
         from_changes: vec![
             format!(
                 "INSERT INTO {SUMS_TABLE} ({SUMS})
-                SELECT x.archivo_campana, x.fecha_proceso, x.servicio, SUM({sign}),
-                    SUM({sign} * {debt})
+                SELECT x.archivo_campana, x.fecha_proceso, x.servicio, SUM({SIGN}),
+                    SUM({SIGN} * {debt})
                 FROM {CHANGED} x
                 GROUP BY x.archivo_campana, x.fecha_proceso, x.servicio
                 ON CONFLICT (archivo_campana, fecha_proceso, servicio) DO UPDATE SET {cuentas},

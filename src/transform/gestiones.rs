@@ -12,7 +12,7 @@ use super::{
     Step,
     campaigns::camp_cte,
     context::{Ctx, in_list, normalised_text},
-    rewrite::{Afterwards, CHANGED, Diff, FEW_CHANGES},
+    rewrite::{Afterwards, CHANGED, Diff, FEW_CHANGES, SIGN, added_to},
 };
 
 /// Contactabilidad from a homologated text (§4): case-insensitive, `_` ≡ space; anything else,
@@ -383,12 +383,11 @@ fn counts_kept(ctx: &Ctx, share: &dyn Fn(&str) -> String) -> Afterwards {
     } else {
         Vec::new()
     };
-    let sign = "(CASE WHEN x.side = 2 THEN 1 ELSE -1 END)";
-    let counted = |condition: &str| format!("SUM(CASE WHEN {condition} THEN {sign} ELSE 0 END)");
-    let added = |col: &str| format!("{col} = {COUNTS_TABLE}.{col} + excluded.{col}");
+    let counted = |condition: &str| format!("SUM(CASE WHEN {condition} THEN {SIGN} ELSE 0 END)");
+    let added = |col: &str| added_to(COUNTS_TABLE, col);
     from_changes.push(format!(
         "INSERT INTO {COUNTS_TABLE} ({COUNTS})
-        SELECT x.archivo, a.servicio, x.fecha_gestion, SUM({sign}), {voicebot}, {llamadas},
+        SELECT x.archivo, a.servicio, x.fecha_gestion, SUM({SIGN}), {voicebot}, {llamadas},
             {efectivas}
         FROM {CHANGED} x
         JOIN ({accounts}) a ON a.archivo = x.archivo AND a.cuenta = x.cuenta

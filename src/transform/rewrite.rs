@@ -129,6 +129,15 @@ pub const GONE: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 1) gone";
 /// The rows a compared step inserted (the new version of a changed row among them), as a FROM
 /// item.
 pub const ADDED: &str = "(SELECT * FROM pulso_changed_rows WHERE side = 2) added";
+/// Over [`CHANGED`] as `x`: 1 for a row the step added, -1 for one it removed, so that a sum
+/// over the changed rows is what they changed in a derived table's counters.
+pub const SIGN: &str = "(CASE WHEN x.side = 2 THEN 1 ELSE -1 END)";
+
+/// `col = table.col + excluded.col`: an upsert of [`SIGN`]ed sums that adds them to the
+/// counters `table` holds.
+pub fn added_to(table: &str, col: &str) -> String {
+    format!("{col} = {table}.{col} + excluded.{col}")
+}
 
 /// What a step wrote.
 pub struct Written {
