@@ -88,10 +88,12 @@ gestiones_acum AS (
     GROUP BY dd.archivo, g.servicio, dd.fecha
 ),
 -- §13.1: recupero of day D is cumulative since apertura.
+-- The payment's servicio is its account's: read from the table, whose statistics the planner
+-- knows (joined to `acc`, it sorted both sides to merge them: 0.03 s more for a day).
 pagos_dia AS (
     SELECT p.archivo, a.servicio, p.fecha_pago, SUM(p.monto_cancelado) AS monto
     FROM counted p
-    JOIN acc a ON a.archivo = p.archivo AND a.cuenta = p.cuenta
+    JOIN aux_cuenta_campana a ON a.archivo = p.archivo AND a.cuenta = p.cuenta
     GROUP BY p.archivo, a.servicio, p.fecha_pago
 ),
 pagos_acum AS (
