@@ -38,6 +38,7 @@ on_both_engines!(
     a_homologation_change_reclassifies_the_open_campaigns_gestiones,
     a_late_snapshot_row_rebuilds_only_its_accounts_daily_state,
     days_without_daily_state_rows_are_built,
+    a_scope_that_held_few_rows_is_replaced_whole,
     changed_assigned_debt_rebuilds_the_whole_window,
     a_campaign_closing_on_its_last_day_rebuilds_only_today,
     a_new_cartera_label_rebuilds_the_campaigns_earlier_days,
@@ -663,6 +664,46 @@ async fn days_without_daily_state_rows_are_built(engine: Engine) {
     assert_eq!(after, before);
     // B's 4 accounts on 06-09, the day without rows; today's rows stand.
     assert_eq!(built["aux_cuenta_estado_diario"], 4);
+}
+
+/// A scope that held a few rows against ten times as many built is replaced whole instead of
+/// compared (`rewrite`): its rows come out as a full build's, and the derived debt sums with
+/// them.
+async fn a_scope_that_held_few_rows_is_replaced_whole(engine: Engine) {
+    use migration::debt_sums;
+    let (test_db, before) = built(engine).await;
+    let db = &test_db.connection;
+    let estado_rows_of_a =
+        format!("SELECT COUNT(*) AS n FROM aux_cuenta_estado_diario WHERE archivo_campana = '{A}'");
+    let a_rows = count(db, &estado_rows_of_a).await;
+    // A's daily state is gone but for C11's first day, and the sums follow, as the step would
+    // have kept them.
+    for sql in [
+        format!(
+            "DELETE FROM aux_cuenta_estado_diario WHERE archivo_campana = '{A}' AND NOT ( \
+                cuenta = 'C11' AND fecha_proceso = (SELECT MIN(e.fecha_proceso) \
+                    FROM aux_cuenta_estado_diario e WHERE e.archivo_campana = '{A}'))"
+        ),
+        format!("DELETE FROM {}", debt_sums::TABLE),
+        format!(
+            "INSERT INTO {} ({}) {}",
+            debt_sums::TABLE,
+            debt_sums::COLUMNS,
+            debt_sums::sums_of("1 = 1")
+        ),
+    ] {
+        db.execute_unprepared(&sql).await.unwrap();
+    }
+    assert_eq!(count(db, &estado_rows_of_a).await, 1);
+    let scope = Scope {
+        campaigns: Some(vec![A.to_string()]),
+        from: Some(date("2025-05-01")),
+        ..Scope::everything()
+    };
+    let (built, after) = build_as_a_full_build_would(db, &scope).await;
+    assert_eq!(after, before);
+    assert!(a_rows >= 10, "{a_rows} rows: ten times the one held");
+    assert_eq!(built["aux_cuenta_estado_diario"], a_rows as u64);
 }
 
 /// A document goes back to the account of an earlier snapshot when the rows of its latest one
