@@ -560,6 +560,15 @@ fn context_error(step: &str, phase: &str, e: DbErr) -> DbErr {
     DbErr::Custom(format!("transform step {step} ({phase}): {e}"))
 }
 
+/// The `n` of a `SELECT COUNT(*) AS n …` (0 without a row).
+async fn count<C: ConnectionTrait>(db: &C, sql: String) -> Result<i64, DbErr> {
+    db.query_one_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?
+        .map(|row| row.try_get("", "n"))
+        .transpose()
+        .map(|n| n.unwrap_or(0))
+}
+
 /// The Lima days whose day-keyed rows a scope rebuilds (see the module docs).
 async fn gestion_days(
     db: &DatabaseConnection,

@@ -15,12 +15,12 @@
 //!
 //! A scope without any rows (the first build of those days) is simply inserted, unless the
 //! differences are to be kept; one that held a few rows against ten times as many built is
-//! replaced whole, its rows all taken for changed ones. Rows are inserted in the order of the table's primary key where
-//! that helps (`Dialect::insert_order`).
+//! replaced whole, its rows all taken for changed ones. Rows are inserted in the order of the
+//! table's primary key where that helps (`Dialect::insert_order`).
 
-use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 
-use super::{context_error, dialect::Dialect};
+use super::{context_error, count, dialect::Dialect};
 
 /// How a step replaces its scope's rows, in its transaction.
 pub enum Write {
@@ -201,11 +201,7 @@ async fn changed_rows(
             order = d.insert_order(diff.key, diff.in_key_order),
         );
         let inserted = txn.execute_unprepared(&insert).await?;
-        let mut derived = Vec::new();
-        for afterwards in &diff.afterwards {
-            let written = execute_all(txn, &afterwards.from_scope).await?;
-            derived.push((afterwards.table, written));
-        }
+        let derived = keep_derived(txn, diff, |afterwards| &afterwards.from_scope).await?;
         let inserted = inserted.rows_affected();
         return Ok(Written {
             built: inserted,
@@ -263,16 +259,14 @@ async fn changed_rows(
             .await?;
     }
     let (deleted, inserted) = (deleted.rows_affected(), inserted.rows_affected());
-    let mut derived = Vec::new();
-    for afterwards in &diff.afterwards {
-        let statements = if deleted + inserted <= afterwards.few_changes {
+    let derived = keep_derived(txn, diff, |afterwards| {
+        if deleted + inserted <= afterwards.few_changes {
             &afterwards.from_changes
         } else {
             &afterwards.from_scope
-        };
-        let written = execute_all(txn, statements).await?;
-        derived.push((afterwards.table, written));
-    }
+        }
+    })
+    .await?;
     if !keep_diff {
         drop_diff(txn).await?;
     }
@@ -284,13 +278,22 @@ async fn changed_rows(
     })
 }
 
-/// Runs `statements`; returns the rows they wrote.
-async fn execute_all(txn: &DatabaseTransaction, statements: &[String]) -> Result<u64, DbErr> {
-    let mut written = 0;
-    for statement in statements {
-        written += txn.execute_unprepared(statement).await?.rows_affected();
+/// Keeps each table derived from the step's rows in step, with the statements `chosen` of its
+/// [`Afterwards`]; returns the rows written to each.
+async fn keep_derived(
+    txn: &DatabaseTransaction,
+    diff: &Diff,
+    chosen: impl Fn(&Afterwards) -> &Vec<String>,
+) -> Result<Vec<(&'static str, u64)>, DbErr> {
+    let mut derived = Vec::new();
+    for afterwards in &diff.afterwards {
+        let mut written = 0;
+        for statement in chosen(afterwards) {
+            written += txn.execute_unprepared(statement).await?.rows_affected();
+        }
+        derived.push((afterwards.table, written));
     }
-    Ok(written)
+    Ok(derived)
 }
 
 /// Drops the rows a compared step removed and added, kept by `apply(…, true)`.
@@ -298,13 +301,4 @@ pub async fn drop_diff(txn: &DatabaseTransaction) -> Result<(), DbErr> {
     txn.execute_unprepared(&format!("DROP TABLE {CHANGED}"))
         .await
         .map(drop)
-}
-
-/// The `n` of a `SELECT COUNT(*) AS n …`.
-async fn count(txn: &DatabaseTransaction, sql: String) -> Result<i64, DbErr> {
-    txn.query_one_raw(Statement::from_string(txn.get_database_backend(), sql))
-        .await?
-        .map(|row| row.try_get("", "n"))
-        .transpose()
-        .map(|n| n.unwrap_or(0))
 }

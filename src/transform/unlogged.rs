@@ -3,16 +3,13 @@
 //! whatever it was asked for, and puts the row back once it has.
 
 use migration::unlogged_aux::MARKER;
-use sea_orm::{ConnectionTrait, DbErr, Statement};
+use sea_orm::{ConnectionTrait, DbErr};
+
+use super::count;
 
 /// Whether the unlogged aux tables still hold what the builds wrote.
 pub async fn intact<C: ConnectionTrait>(db: &C) -> Result<bool, DbErr> {
-    let sql = format!("SELECT COUNT(*) AS n FROM {MARKER}");
-    let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    let rows: i64 = row.map(|r| r.try_get("", "n")).transpose()?.unwrap_or(0);
-    Ok(rows > 0)
+    Ok(count(db, format!("SELECT COUNT(*) AS n FROM {MARKER}")).await? > 0)
 }
 
 /// Records that the unlogged aux tables hold a whole build again.
